@@ -1,0 +1,31 @@
+# Quick start: `make demo` then `make test`. Both create/refresh .venv/ first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/chromagrid run configs/example.yaml
+	@echo "demo outputs written to examples/out/"
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/speed.py
+
+clean:
+	rm -rf $(VENV) examples/out

@@ -1,0 +1,17 @@
+"""Errors a user can cause, each with a message that says what to change."""
+
+
+class ChromagridError(Exception):
+    """Base class: a problem with the user's input, reported in one line."""
+
+
+class ImageReadError(ChromagridError):
+    """The image file is missing, empty, truncated, not an image, or too large."""
+
+
+class ConfigError(ChromagridError):
+    """A config value is wrong; the message names the key and what to change."""
+
+
+class ColorScaleError(ChromagridError):
+    """The colour scale cannot be built (unknown name, bad colours, bad colorbar box)."""
