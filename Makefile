@@ -16,8 +16,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# The bundled examples (examples/make_examples.py drew them): a linear, a log, a discrete (TOML) and a
+# colorbar-read (TOML) figure, each decoded by its config in configs/.
+DEMO_CONFIGS := configs/example.yaml configs/log.yaml configs/discrete.toml configs/colorbar.toml
+
 demo: $(STAMP)
-	$(BIN)/chromagrid run configs/example.yaml
+	@for config in $(DEMO_CONFIGS); do \
+		echo "$$ chromagrid run $$config"; \
+		$(BIN)/chromagrid run $$config || exit 1; \
+	done
 	@echo "demo outputs written to examples/out/"
 
 test: $(STAMP)

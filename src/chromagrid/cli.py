@@ -1,8 +1,9 @@
-"""Command line: ``chromagrid decode | run | colormaps``. It only builds configs and calls the pipeline."""
+"""Command line: ``chromagrid decode | run | colormaps | batch | georef | cells``. It only builds configs and calls the pipeline."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .errors import ChromagridError
@@ -34,7 +35,7 @@ def _scale_from_args(a: argparse.Namespace) -> dict:
 
 def _decode_config(a: argparse.Namespace) -> dict:
     data = {"input": a.image, "output": a.output or [], "scale": _scale_from_args(a),
-            "georef": {k: v for k, v in (("extent", a.extent), ("crs", a.crs)) if v is not None},
+            "georef": _georef_from_args(a), "export": _export_from_args(a),
             "decode": {}, "image": {}}
     if a.box is not None:
         data["box"] = a.box
@@ -42,10 +43,203 @@ def _decode_config(a: argparse.Namespace) -> dict:
         data["decode"]["max_distance"] = a.max_distance
     if a.max_pixels is not None:
         data["image"]["max_pixels"] = a.max_pixels
+    if getattr(a, "native_grid", False):
+        data["decode"]["native_grid"] = True
     for key in ("units", "title"):
         if getattr(a, key) is not None:
             data[key] = getattr(a, key)
+    data.update(_reduce_from_args(a))
     return data
+
+
+def _cells_config(a: argparse.Namespace) -> dict:
+    """``chromagrid cells`` arguments as a cells config dict."""
+    data = {"input": a.image, "output": a.output or [], "scale": _scale_from_args(a), "decode": {}, "image": {}}
+    for key in ("box", "rows", "cols", "row_labels", "col_labels", "report", "figure", "min_pixels",
+                "units", "title"):
+        if getattr(a, key) is not None:
+            data[key] = getattr(a, key)
+    if a.equal_cells:
+        data["unequal"] = False
+    if a.max_distance is not None:
+        data["decode"]["max_distance"] = a.max_distance
+    if a.max_pixels is not None:
+        data["image"]["max_pixels"] = a.max_pixels
+    return data
+
+
+def _cells(a: argparse.Namespace) -> int:
+    """``chromagrid cells``: find the grid of cells and write the matrix."""
+    from .config import validate_cells_config
+    from .pipeline import run_cells
+
+    result = run_cells(validate_cells_config(_cells_config(a), source="arguments"))
+    summary = result.summary()
+    if a.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    nr, nc = summary["shape"]
+    lines = summary["gridlines"]
+    how = "found" if summary["box_found"] else "given"
+    print(f"{summary['input']}: {nr} rows x {nc} columns of {'equal' if summary['uniform'] else 'unequal'} "
+          f"cells in box {summary['box']} ({how})"
+          + (f", gridlines {lines['color']} {lines['x_width']:g} px" if lines else ""))
+    empty = summary["cells_too_few_pixels"] + summary["cells_background"]
+    print(f"{summary['cells_with_value']} cells with a value, {empty} NaN "
+          f"({summary['cells_too_few_pixels']} with too few usable pixels, {summary['cells_background']} "
+          f"showing the background); median colour distance {summary['distance']['p50'] or 0:.2f}")
+    for path in summary["outputs"]:
+        print(f"wrote {path}")
+    return 0
+
+
+TRANSFORM_CHOICES = ["linear", "helmert", "polynomial1", "polynomial2", "polynomial3", "projective", "tps"]
+RESAMPLING_CHOICES = ["nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode",
+                      "min", "max", "med", "q1", "q3"]
+
+
+def _add_gcp_options(g) -> None:
+    g.add_argument("--gcps", metavar="FILE.points", help="ground control points: a QGIS Georeferencer .points file")
+    g.add_argument("--gcp", nargs=4, type=float, action="append", metavar=("COL", "ROW", "X", "Y"),
+                   help="one ground control point: image pixel position and map coordinates (repeat)")
+    g.add_argument("--transform", choices=TRANSFORM_CHOICES,
+                   help="GCP transform, as QGIS names it (default polynomial1)")
+
+
+def _add_georef_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("georeferencing beyond --extent (axis ticks or ground control points)")
+    g.add_argument("--axis-x", nargs=4, type=float, metavar=("COL_A", "VALUE_A", "COL_B", "VALUE_B"),
+                   help="two x-axis ticks: image column and axis value of each")
+    g.add_argument("--axis-y", nargs=4, type=float, metavar=("ROW_A", "VALUE_A", "ROW_B", "VALUE_B"),
+                   help="two y-axis ticks: image row and axis value of each")
+    g.add_argument("--x-scale", choices=["linear", "log"], help="x axis scale (default linear)")
+    g.add_argument("--y-scale", choices=["linear", "log"], help="y axis scale (default linear)")
+    _add_gcp_options(g)
+    g.add_argument("--target-crs", help="reproject the grid to this CRS")
+    g.add_argument("--resolution", nargs="+", type=float, metavar="D",
+                   help="target cell size (one value, or DX DY) in target CRS units")
+    g.add_argument("--resampling", choices=RESAMPLING_CHOICES, help="when warping (default nearest)")
+    g = p.add_argument_group("export")
+    g.add_argument("--compress", choices=["deflate", "lzw", "zstd", "none"], help="default deflate")
+    g.add_argument("--world-file", action="store_true", help="also write a world file (.tfw) beside a GeoTIFF")
+    g.add_argument("--aux-xml", action="store_true", help="also write GDAL's .aux.xml beside a GeoTIFF")
+
+
+def _georef_from_args(a: argparse.Namespace) -> dict:
+    g = {k: v for k, v in (("extent", a.extent), ("crs", a.crs)) if v is not None}
+    if a.axis_x is not None or a.axis_y is not None:
+        axes = {}
+        for name, ticks in (("x", a.axis_x), ("y", a.axis_y)):
+            if ticks is not None:
+                axes[name] = [ticks[0:2], ticks[2:4]]
+        for key in ("x_scale", "y_scale"):
+            if getattr(a, key) is not None:
+                axes[key] = getattr(a, key)
+        g["axes"] = axes
+    if a.gcp is not None:
+        g["gcps"] = a.gcp
+    if a.gcps is not None:
+        g["gcps_file"] = a.gcps
+    if a.resolution is not None:
+        g["resolution"] = a.resolution[0] if len(a.resolution) == 1 else a.resolution
+    for key in ("transform", "target_crs", "resampling"):
+        if getattr(a, key) is not None:
+            g[key] = getattr(a, key)
+    return g
+
+
+def _export_from_args(a: argparse.Namespace) -> dict:
+    out = {"compress": a.compress} if a.compress is not None else {}
+    if a.world_file:
+        out["world_file"] = True
+    if a.aux_xml:
+        out["aux_xml"] = True
+    return out
+
+
+def _georef(a: argparse.Namespace) -> int:
+    """``chromagrid georef``: fit a GCP transform and print the per-GCP residuals and RMSE."""
+    from pathlib import Path
+
+    from .gcp import fit_transform, gcp_residuals, gcps_from_list, read_points, write_points
+    from .georef import parse_crs
+    from .image import image_size
+
+    width, height = image_size(a.image)
+    if a.gcp is not None:
+        gcps, file_crs = gcps_from_list(a.gcp), None
+    else:
+        gcps, file_crs = read_points(a.gcps if a.gcps is not None else f"{a.image}.points")
+    crs = parse_crs(a.crs) if a.crs else file_crs
+    transform = a.transform or "polynomial1"
+    report = gcp_residuals(fit_transform(transform, gcps), gcps)
+    outside = [i for i, g in enumerate(gcps) if not (0 <= g.col <= width and 0 <= g.row <= height)]
+    if a.write_points:
+        write_points(a.write_points, gcps, crs, report)
+    if a.json:
+        print(json.dumps({"image": str(a.image), "size": [width, height],
+                          "crs": crs.to_string() if crs is not None else None, **report.as_dict(),
+                          "outside_image": outside}, indent=2))
+        return 0
+    print(f"{a.image}: {width}x{height} pixels; map CRS {crs.name if crs is not None else 'not given'}")
+    print(report.table())
+    for i in outside:
+        print(f"warning: GCP {i} (col {gcps[i].col:g}, row {gcps[i].row:g}) lies outside the image")
+    if a.write_points:
+        print(f"wrote {Path(a.write_points)}")
+    return 0
+
+
+#: Exit status when a reduction check exceeds its tolerance (distinct from 1, an input error).
+EXIT_ABOVE_TOLERANCE = 3
+
+
+def _add_reduce_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reduce to points and check the cost (any of these turns reduction on)")
+    g.add_argument("--points", action="append", metavar="FILE",
+                   help="point file: .csv, .parquet, .geojson or .nc (repeat for several)")
+    g.add_argument("--report", metavar="FILE.json", help="JSON report: run summary and checks")
+    g.add_argument("--figure", metavar="FILE.png", help="diagnostic figure: image, field, points, rebuilt, error")
+    g.add_argument("--gradient-tol", type=float, help="keep pixels within this of every neighbour (default 0)")
+    g.add_argument("--eps", type=float, help="clustering radius in pixels (default 1.5)")
+    g.add_argument("--min-samples", type=int, help="DBSCAN min_samples (default 1)")
+    g.add_argument("--thin", type=int, help="split clusters along a grid of this many pixels")
+    g.add_argument("--target-rmse", type=float, metavar="PERCENT",
+                   help="search for the fewest points whose reconstruction RMSE is at most this %% of the range")
+    g.add_argument("--reconstruct", choices=["linear", "nearest", "cubic"], help="default linear")
+    g.add_argument("--outside", choices=["nearest", "nan"], help="outside the points' hull (default nearest)")
+    g.add_argument("--fail-on-error-above", type=float, metavar="PERCENT",
+                   help=f"exit with status {EXIT_ABOVE_TOLERANCE} when the reconstruction RMSE is above this %% "
+                   "of the value range")
+
+
+def _reduce_from_args(a: argparse.Namespace) -> dict:
+    keys = {"gradient_tol": "gradient_tol", "eps": "eps", "min_samples": "min_samples", "thin": "thin",
+            "target_rmse": "target_rmse_percent", "reconstruct": "reconstruct", "outside": "outside"}
+    reduce = {key: getattr(a, arg) for arg, key in keys.items() if getattr(a, arg) is not None}
+    if a.fail_on_error_above is not None:
+        reduce["tolerance"] = {"rmse_percent": a.fail_on_error_above}
+    data = {k: getattr(a, k) for k in ("points", "report", "figure") if getattr(a, k) is not None}
+    if reduce:
+        data["reduce"] = reduce
+    return data
+
+
+def _with_fail_threshold(config, percent: float):
+    """A loaded config with its reconstruction RMSE tolerance set to ``percent``."""
+    from .config import Tolerance, validate_config
+
+    if percent <= 0:
+        from .errors import ConfigError
+
+        raise ConfigError(f"--fail-on-error-above must be a positive percentage (got {percent})")
+    settings = config.reduce_settings
+    data = config.model_dump()
+    data["reduce"] = {**(settings.model_dump(exclude_unset=True) if settings is not None else {}),
+                      "tolerance": {**Tolerance().model_dump(), **(settings.tolerance.model_dump()
+                                                                   if settings else {}),
+                                    "rmse_percent": percent}}
+    return validate_config(data, source="arguments")
 
 
 def _print_result(result, as_json: bool) -> None:
@@ -60,6 +254,24 @@ def _print_result(result, as_json: bool) -> None:
     if d["mean"] is not None:
         print(f"colour distance (delta E) over valid pixels: mean {d['mean']:.2f}, p95 {d['p95']:.2f}, "
               f"max {d['max']:.2f}")
+    georef = summary.get("georef")
+    if georef is not None:
+        if georef.get("gcps") is not None:
+            from .gcp import GCPReport
+
+            print(GCPReport.from_dict(georef["gcps"]).table())
+        print(f"grid: {georef['grid']}")
+    checks = summary.get("checks")
+    if checks is not None:
+        rec, rt = checks["reconstruction"], checks["colour_round_trip"]
+        print(f"reduced to {checks['points']} points ({checks['reduction_ratio']:.3g} per valid pixel, "
+              f"{checks['clustering']['method']})")
+        if rec["rmse"] is not None:
+            print(f"rebuilt from the points ({rec['method']}): RMSE {rec['rmse']:.4g} = {rec['rmse_percent']:.3g}% "
+                  f"of the range, P99 {rec['p99_percent']:.3g}%, max {rec['max_abs_percent']:.3g}%")
+        if rt["delta_e_mean"] is not None:
+            print(f"colour round trip (delta E): mean {rt['delta_e_mean']:.2f}, p95 {rt['delta_e_p95']:.2f}")
+        print(checks["verdict"])
     for path in summary["outputs"]:
         print(f"wrote {path}")
 
@@ -85,14 +297,83 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", help="units of the decoded values (written to the outputs)")
     p.add_argument("--title", help="title attribute of the outputs")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.add_argument("--native-grid", action="store_true",
+                   help="the box holds a nearest-neighbour raster: one value per detected cell (its native "
+                   "resolution) instead of one per pixel")
+    _add_reduce_options(p)
+    _add_georef_options(p)
+
+    p = sub.add_parser("cells", help="cell heat map: find the grid of cells and write the matrix (.csv/.nc/.npy)")
+    p.add_argument("image", help="PNG, JPEG, TIFF or BMP of a cell heat map")
+    p.add_argument("-o", "--output", action="append",
+                   help="matrix file: .csv, .nc or .npy (repeat for several); first row = top row of the figure")
+    _add_scale_options(p)
+    p.add_argument("--box", nargs=4, type=int, metavar=("X0", "Y0", "X1", "Y1"),
+                   help="heat-map area in image pixels, x1 y1 exclusive (default: found)")
+    p.add_argument("--rows", type=int, help="number of rows (default: found); their positions are still fitted")
+    p.add_argument("--cols", type=int, help="number of columns (default: found)")
+    p.add_argument("--row-labels", nargs="+", metavar="LABEL", help="one label per row, top first (CSV, NetCDF)")
+    p.add_argument("--col-labels", nargs="+", metavar="LABEL", help="one label per column, left first")
+    p.add_argument("--equal-cells", action="store_true", help="fit cells of equal size only")
+    p.add_argument("--min-pixels", type=int, help="a cell with fewer usable interior pixels is NaN (default 3)")
+    p.add_argument("--report", metavar="FILE.json", help="JSON report: box, grid, per-cell pixel counts and "
+                   "colour distances")
+    p.add_argument("--figure", metavar="FILE.png", help="diagnostic PNG: the detected grid over the figure")
+    p.add_argument("--max-distance", type=float, help="colour distance (delta E) beyond which a pixel is not a "
+                   "cell colour")
+    p.add_argument("--max-pixels", type=int, help="refuse images with more pixels than this")
+    p.add_argument("--units", help="units of the values (NetCDF attribute)")
+    p.add_argument("--title", help="title attribute of the outputs")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     p = sub.add_parser("run", help="run a YAML/TOML config")
     p.add_argument("config")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.add_argument("--fail-on-error-above", type=float, metavar="PERCENT",
+                   help=f"exit with status {EXIT_ABOVE_TOLERANCE} when the reconstruction RMSE is above this %% "
+                   "of the value range (turns reduction on)")
+
+    p = sub.add_parser("georef", help="fit a GCP transform and print the per-GCP residuals and RMSE")
+    p.add_argument("image", help="the figure the GCPs were picked on")
+    g = p.add_argument_group("ground control points (default: IMAGE.points, as QGIS saves them)")
+    _add_gcp_options(g)
+    p.add_argument("--crs", help="CRS of the GCPs' map coordinates (default: the .points file's)")
+    p.add_argument("--write-points", metavar="FILE.points",
+                   help="write the GCPs with their residuals as a QGIS .points file")
+    p.add_argument("--json", action="store_true", help="print the residuals as JSON")
 
     p = sub.add_parser("colormaps", help="list the colormap names chromagrid knows")
     p.add_argument("pattern", nargs="?", help="glob or substring, case-insensitive (e.g. 'cmocean:*', 'bat')")
+
+    p = sub.add_parser("batch", help="decode many figures from a batch config, on Dask")
+    p.add_argument("config", help="batch config (YAML/TOML): inputs, output template, defaults, overrides")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N", help="start a local Dask cluster of N worker processes "
+                       "(default: one per core)")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--force", action="store_true", help="redo figures whose outputs are up to date")
+    p.add_argument("--dry-run", action="store_true", help="print the plan (figures, outputs, what is up to date) "
+                   "and write nothing")
+    p.add_argument("--json", action="store_true", help="with --dry-run: print the plan as JSON, with every "
+                   "figure's resolved config")
     return parser
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import format_plan, format_summary, plan_batch, plan_json, run_batch
+
+    if args.dry_run:
+        plan = plan_batch(args.config, force=args.force)
+        print(json.dumps(plan_json(plan), indent=2) if args.json else format_plan(plan))
+        return 1 if plan.count("invalid") else 0
+    try:
+        report = run_batch(args.config, workers=args.workers, scheduler=args.scheduler, force=args.force)
+    except KeyboardInterrupt:
+        print("chromagrid: interrupted; finished outputs are complete, run the batch again to do the rest",
+              file=sys.stderr)
+        return 130
+    format_summary(report)
+    return 0 if report.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +389,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print("\n".join(names))
             return 0
+        if args.command == "batch":
+            return _batch(args)
+        if args.command == "georef":
+            return _georef(args)
+        if args.command == "cells":
+            return _cells(args)
         from .pipeline import run
 
         if args.command == "decode":
@@ -115,13 +402,23 @@ def main(argv: list[str] | None = None) -> int:
 
             config = validate_config(_decode_config(args), source="arguments")
             result = run(config)
+        elif args.fail_on_error_above is not None:
+            from .config import load_config
+
+            result = run(_with_fail_threshold(load_config(args.config), args.fail_on_error_above))
         else:
             result = run(args.config)
         _print_result(result, args.json)
+        if result.checks is not None and not result.checks["within_tolerance"]:
+            print(f"chromagrid: {result.checks['verdict']}", file=sys.stderr)
+            return EXIT_ABOVE_TOLERANCE
         return 0
     except ChromagridError as e:
         print(f"chromagrid: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into a reader that stopped early (`chromagrid colormaps | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
 
 
 if __name__ == "__main__":

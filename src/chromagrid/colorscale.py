@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import functools
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -94,6 +94,12 @@ class ColorScale:
     interpolate : bool
         Whether colours between two neighbouring vertices decode to a value in
         between (continuous scales) or snap to the nearer one (discrete scales).
+    variants : tuple of ColorScale
+        The same scale with its colours written another way. matplotlib writes
+        images (``imshow``) with floor(255 c) but fills paths (``pcolormesh``,
+        ``contourf``) through Agg with round(255 c); scales from a colormap hold
+        the rounded table here, and the decoder uses whichever table the
+        figure's colours match (see :func:`chromagrid.decode.pick_variant`).
     """
 
     name: str
@@ -107,6 +113,7 @@ class ColorScale:
     boundaries: tuple[float, ...] | None = None
     interpolate: bool = True
     source_ncolors: int = field(default=0)
+    variants: tuple["ColorScale", ...] = field(default=(), repr=False)
 
     def to_values(self, u: np.ndarray) -> np.ndarray:
         """Normalised positions to data values (inverse norm)."""
@@ -180,6 +187,21 @@ def to_bytes(rgb_float: np.ndarray) -> np.ndarray:
     return np.floor(np.clip(np.asarray(rgb_float, float), 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
+def to_bytes_rounded(rgb_float: np.ndarray) -> np.ndarray:
+    """Float colours in [0, 1] to bytes as Agg fills paths (pcolormesh, contourf): round(255 c)."""
+    return np.floor(np.clip(np.asarray(rgb_float, float), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def _with_rounded_variant(scale: ColorScale, rgb_float: np.ndarray, u_lower, u_upper) -> ColorScale:
+    """Attach the round(255 c) table of the same colours as a variant (when it differs)."""
+    rounded = to_bytes_rounded(rgb_float)
+    if np.array_equal(rounded, to_bytes(rgb_float)):
+        return scale
+    variant = _make_scale(scale.name, rounded, u_lower, u_upper, scale.norm, scale.vmin, scale.vmax,
+                          scale.boundaries, scale.interpolate, scale.source_ncolors)
+    return replace(scale, variants=(variant,))
+
+
 # --------------------------------------------------------------------------- named colormaps
 def _split_name(name: str) -> tuple[str | None, str]:
     if ":" not in name:
@@ -246,6 +268,11 @@ def resolve_colormap(name: str, ncolors: int | None = None):
     lib, base = _split_name(name)
     if lib is None:
         cm = mpl.colormaps[base] if base in mpl.colormaps else None
+        if cm is None:  # seaborn's maps by their plain names (rocket, mako, flare, crest, vlag, icefire)
+            cm = _lookup_catalogue("seaborn", base)
+            if cm is None and base.endswith("_r"):
+                cm = _lookup_catalogue("seaborn", base[:-2])
+                cm = cm.reversed() if cm is not None else None
     else:
         cm = _lookup_catalogue(lib, base)
         if cm is None and base.endswith("_r"):
@@ -349,13 +376,16 @@ def from_colormap(cmap, norm: str = "linear", vmin: float | None = None, vmax: f
     if norm == "discrete":
         n_int = b.size - 1
         index = BoundaryNorm(b, ncolors=cm.N)(0.5 * (b[:-1] + b[1:]))
-        rgb8 = to_bytes(cm(np.asarray(index))[:, :3])
+        rgb_float = cm(np.asarray(index))[:, :3]
         k = np.arange(n_int)
-        return _make_scale(name, rgb8, k / n_int, (k + 1) / n_int, norm, vmin, vmax, b, False, cm.N)
+        scale = _make_scale(name, to_bytes(rgb_float), k / n_int, (k + 1) / n_int, norm, vmin, vmax, b, False,
+                            cm.N)
+        return _with_rounded_variant(scale, rgb_float, k / n_int, (k + 1) / n_int)
     n = cm.N
-    rgb8 = to_bytes(cm(np.arange(n))[:, :3])
+    rgb_float = cm(np.arange(n))[:, :3]
     i = np.arange(n)
-    return _make_scale(name, rgb8, i / n, (i + 1) / n, norm, vmin, vmax, None, True, n)
+    scale = _make_scale(name, to_bytes(rgb_float), i / n, (i + 1) / n, norm, vmin, vmax, None, True, n)
+    return _with_rounded_variant(scale, rgb_float, i / n, (i + 1) / n)
 
 
 # --------------------------------------------------------------------------- explicit colours
@@ -413,7 +443,7 @@ def from_colors(colors, values=None, norm: str = "linear", vmin: float | None = 
     u_upper = np.concatenate([mid, [max(position[-1], 1.0)]])
     scale = _make_scale("colors", rgb8, u_lower, u_upper, norm, vmin, vmax, boundaries, norm != "discrete", n)
     if len(scale.rgb) == n:  # keep the exact anchor positions (merging changes nothing)
-        scale = ColorScale(**{**scale.__dict__, "position": np.asarray(position, float)})
+        scale = replace(scale, position=np.asarray(position, float))
     return scale
 
 
@@ -478,5 +508,5 @@ def from_colorbar(rgb: np.ndarray, box, vmin: float | None = None, vmax: float |
     if norm == "discrete":  # snap each colour to the interval its centre falls in
         n_int = len(boundaries) - 1
         k = np.clip(np.floor(scale.position * n_int), 0, n_int - 1)
-        scale = ColorScale(**{**scale.__dict__, "position": (k + 0.5) / n_int})
+        scale = replace(scale, position=(k + 0.5) / n_int)
     return scale

@@ -119,13 +119,137 @@ class DecodeConfig(_Section):
     max_distance: float = Field(DEFAULT_MAX_DISTANCE, gt=0,
                                 description="pixels farther than this CIE76 delta E from the scale are no data")
     keep_distance: bool = Field(True, description="store the per-pixel colour distance in the grid")
+    overlays: Literal["fill", "mask", "keep"] = Field(
+        "fill", description="thin lines, text and the frame drawn over the data: remove them and fill thin gaps "
+        "from both sides (fill), only remove them (mask), or decode them like any pixel (keep)")
+    smooth: bool | Literal["auto"] = Field(
+        "auto", description="average each value with its neighbours of nearly the same value, which takes out "
+        "JPEG noise; auto: only for JPEG inputs")
+    native_grid: bool = Field(
+        False, description="the box holds a nearest-neighbour raster: find its cells and give one value per "
+        "cell (the raster's native resolution) instead of one per pixel")
+
+
+AxisTicks = tuple[tuple[float, float], tuple[float, float]]
+TransformName = Literal["linear", "helmert", "polynomial1", "polynomial2", "polynomial3", "projective", "tps"]
+ResamplingName = Literal["nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode",
+                         "min", "max", "med", "q1", "q3"]
+#: The GCP transform used when ``gcps`` or ``gcps_file`` is given without ``transform``.
+DEFAULT_TRANSFORM = "polynomial1"
+
+
+class AxesConfig(_Section):
+    """Axis calibration: two known ticks per axis, in image pixel coordinates (centre of pixel i is i + 0.5)."""
+
+    x: AxisTicks = Field(description="[[pixel_col_a, value_a], [pixel_col_b, value_b]]")
+    y: AxisTicks = Field(description="[[pixel_row_a, value_a], [pixel_row_b, value_b]]")
+    x_scale: Literal["linear", "log"] = "linear"
+    y_scale: Literal["linear", "log"] = "linear"
+    x_units: str | None = Field(None, description="units of x values when there is no crs")
+    y_units: str | None = Field(None, description="units of y values when there is no crs")
+
+    @model_validator(mode="after")
+    def _ticks(self):
+        from .axes import Axis
+
+        for name in ("x", "y"):
+            try:
+                Axis(getattr(self, name), getattr(self, f"{name}_scale"))
+            except ConfigError as e:
+                raise ValueError(f"{name}: {e}") from None
+        return self
+
+    def axis(self, name: str):
+        """The calibrated :class:`chromagrid.axes.Axis` ``x`` or ``y``."""
+        from .axes import Axis
+
+        return Axis(getattr(self, name), getattr(self, f"{name}_scale"))
 
 
 class GeorefConfig(_Section):
-    """Pixel to world coordinates."""
+    """Pixel to world coordinates: one of extent, axes, gcps or gcps_file; optionally warped/reprojected."""
 
     extent: Extent | None = Field(None, description="left right bottom top: world coordinates of the box's edges")
     crs: str | None = Field(None, description="EPSG code, WKT or PROJ string")
+    axes: AxesConfig | None = Field(None, description="two known ticks per axis")
+    gcps: list[tuple[float, float, float, float]] | None = Field(
+        None, description="ground control points [[col, row, x, y], ...] in image pixel coordinates")
+    gcps_file: Path | None = Field(None, description="QGIS Georeferencer .points file")
+    transform: TransformName | None = Field(None, description="GCP transform (QGIS names); default polynomial1")
+    target_crs: str | None = Field(None, description="reproject the grid to this CRS")
+    resolution: float | tuple[float, float] | None = Field(
+        None, description="target cell size (dx or [dx, dy]) in target CRS units; warps")
+    resampling: ResamplingName = Field("nearest", description="resampling when warping (rasterio/GDAL names)")
+
+    @field_validator("resolution")
+    @classmethod
+    def _resolution(cls, resolution):
+        values = [resolution] if isinstance(resolution, (int, float)) else list(resolution or [])
+        if any(not v > 0 for v in values):
+            raise ValueError(f"resolution {resolution} must be positive (target cell size in target CRS units)")
+        return resolution
+
+    @field_validator("target_crs", mode="before")
+    @classmethod
+    def _target_crs(cls, crs):
+        if crs is None:
+            return None
+        from .georef import parse_crs
+
+        try:
+            parse_crs(str(crs))
+        except ConfigError as e:
+            raise ValueError(str(e).removeprefix("crs: ")) from None
+        return str(crs)
+
+    def load_gcps(self):
+        """(GCPs, CRS of the file or None) from ``gcps`` or ``gcps_file``; ([], None) without GCPs."""
+        from .gcp import gcps_from_list, read_points
+
+        if self.gcps is not None:
+            return gcps_from_list(self.gcps), None
+        if self.gcps_file is not None:
+            return read_points(self.gcps_file)
+        return [], None
+
+    @property
+    def transform_name(self) -> str | None:
+        """The GCP transform to fit (``transform``, else the default when GCPs are given)."""
+        if self.gcps is None and self.gcps_file is None:
+            return None
+        return self.transform or DEFAULT_TRANSFORM
+
+    @model_validator(mode="after")
+    def _georef_consistent(self):
+        from .errors import ChromagridError
+        from .gcp import check_gcp_count
+        from .georef import parse_crs
+
+        sources = [k for k in ("extent", "axes", "gcps", "gcps_file") if getattr(self, k) is not None]
+        if len(sources) > 1:
+            raise ValueError(f"give one of extent, axes, gcps or gcps_file (got {', '.join(sources)})")
+        if self.transform is not None and self.gcps is None and self.gcps_file is None:
+            raise ValueError(f"transform {self.transform} needs gcps or gcps_file")
+        file_crs = None
+        if self.transform_name is not None:
+            try:
+                gcps, file_crs = self.load_gcps()
+                check_gcp_count(self.transform_name, sum(g.enabled for g in gcps))
+            except ChromagridError as e:
+                raise ValueError(str(e)) from None
+        if file_crs is not None and self.crs is not None and not parse_crs(self.crs).equals(file_crs):
+            raise ValueError(f"crs {self.crs} differs from the CRS in gcps_file {self.gcps_file} "
+                             f"({file_crs.name}); remove crs to use the file's, or fix one of them")
+        has_crs = self.crs is not None or file_crs is not None
+        if self.target_crs is not None and not has_crs:
+            raise ValueError("target_crs needs crs (the CRS of the extent, axes or GCP map coordinates)")
+        if self.resolution is not None and not sources:
+            raise ValueError("resolution needs georeferencing: give extent, axes, gcps or gcps_file")
+        if self.axes is not None and "log" in (self.axes.x_scale, self.axes.y_scale):
+            for key in ("crs", "target_crs", "resolution"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"a log axis gives a grid on the figure's own pixels: remove {key}")
+        return self
 
     @field_validator("extent")
     @classmethod
@@ -150,15 +274,88 @@ class GeorefConfig(_Section):
 
     @model_validator(mode="after")
     def _crs_needs_extent(self):
-        if self.crs is not None and self.extent is None:
-            raise ValueError("crs needs extent (the world coordinates of the box's edges)")
+        if self.crs is not None and all(getattr(self, k) is None for k in ("extent", "axes", "gcps", "gcps_file")):
+            raise ValueError("crs needs extent, axes, gcps or gcps_file (what ties the figure's pixels to "
+                             "world coordinates)")
         return self
+
+
+class ExportConfig(_Section):
+    """How grid files are written (see :class:`chromagrid.export.ExportOptions`)."""
+
+    compress: Literal["deflate", "lzw", "zstd", "none"] = Field(
+        "deflate", description="GeoTIFF compression; NetCDF uses zlib unless none")
+    predictor: Literal[1, 2, 3] = Field(3, description="GeoTIFF predictor: 3 floating point, 2 horizontal, 1 none")
+    complevel: int = Field(4, ge=1, le=9, description="compression level (NetCDF zlib, GeoTIFF deflate/zstd)")
+    tiled: bool | None = Field(None, description="tiles/chunks of blocksize; default: when both sides >= 512")
+    blocksize: int = Field(256, ge=16, multiple_of=16, description="tile and chunk side in cells")
+    world_file: bool = Field(False, description="also write a world file (.tfw) beside each GeoTIFF")
+    aux_xml: bool = Field(False, description="also write GDAL's .aux.xml beside each GeoTIFF")
+
+    def options(self):
+        """These settings as :class:`chromagrid.export.ExportOptions`."""
+        from .export import ExportOptions
+
+        return ExportOptions(**self.model_dump())
 
 
 class ImageConfig(_Section):
     """Image reading limits."""
 
     max_pixels: int = Field(DEFAULT_MAX_PIXELS, gt=0, description="refuse images with more pixels than this")
+
+
+class Tolerance(_Section):
+    """Largest acceptable errors of a reduction; a check above one is reported (and the CLI exits 3)."""
+
+    rmse_percent: float | None = Field(None, gt=0, description="reconstruction RMSE, % of vmax - vmin")
+    p99_percent: float | None = Field(None, gt=0, description="99th-percentile reconstruction error, % of range")
+    max_abs_percent: float | None = Field(None, gt=0, description="largest reconstruction error, % of range")
+    delta_e_mean: float | None = Field(None, gt=0, description="mean colour round-trip delta E")
+    delta_e_p95: float | None = Field(None, gt=0, description="95th-percentile colour round-trip delta E")
+
+
+class Reduce(_Section):
+    """Reduce the decoded field to a sparse point cloud, and check what that costs.
+
+    Usable in a config file (``reduce:`` section) and in Python::
+
+        chromagrid.digitize(..., reduce=chromagrid.Reduce(gradient_tol=0.0, eps=1.5, min_samples=1))
+    """
+
+    gradient_tol: float | None = Field(0.0, ge=0, description="keep pixels whose value differs from each "
+                                       "neighbour's by at most this (value units; 0 keeps exact plateaus; "
+                                       "null keeps every valid pixel)")
+    eps: float = Field(1.5, gt=0, description="DBSCAN neighbourhood radius in pixels")
+    min_samples: int = Field(1, ge=1, description="DBSCAN core-point size; 1 makes every kept pixel a member")
+    method: Literal["auto", "components", "dbscan"] = Field(
+        "auto", description="components: connected-component labelling (eps < 2, min_samples 1); "
+        "dbscan: scikit-learn; auto: components where it gives the same clusters")
+    thin: int | None = Field(None, ge=2, description="split clusters along a square grid of this many pixels "
+                             "(several points for a large plateau)")
+    target_rmse_percent: float | None = Field(None, gt=0, description="search gradient_tol and thin for the "
+                                              "fewest points whose reconstruction RMSE meets this % of range")
+    reconstruct: Literal["linear", "nearest", "cubic"] = Field("linear", description="how the grid is rebuilt "
+                                                               "from the points (scipy griddata)")
+    outside: Literal["nearest", "nan"] = Field("nearest", description="reconstructed value outside the points' "
+                                               "convex hull: the nearest point's, or NaN")
+    tolerance: Tolerance = Tolerance()
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.method == "components" and (self.min_samples != 1 or self.eps >= 2):
+            raise ValueError(f"method: components needs min_samples 1 and eps < 2 (got min_samples "
+                             f"{self.min_samples}, eps {self.eps}); use method: dbscan or auto")
+        if self.target_rmse_percent is not None:
+            fixed = sorted({"gradient_tol", "thin"} & self.model_fields_set)
+            if fixed:
+                raise ValueError(f"target_rmse_percent searches {' and '.join(fixed)} itself; "
+                                 f"remove {', '.join(fixed)} or target_rmse_percent")
+        return self
+
+
+#: The ``reduce:`` section's model under its section-style name.
+ReduceConfig = Reduce
 
 
 class Config(_Section):
@@ -174,16 +371,56 @@ class Config(_Section):
     scale: ScaleConfig
     decode: DecodeConfig = DecodeConfig()
     georef: GeorefConfig = GeorefConfig()
+    export: ExportConfig = ExportConfig()
     image: ImageConfig = ImageConfig()
     title: str | None = None
     units: str | None = None
+    reduce: Reduce | None = Field(None, description="reduce the field to a point cloud and check the cost")
+    points: list[Path] = Field(default_factory=list, description="point files: .csv, .parquet, .geojson, .nc")
+    report: Path | None = Field(None, description="JSON report of the run and its checks")
+    figure: Path | None = Field(None, description="diagnostic PNG: image, field, points, reconstruction, error")
 
-    @field_validator("output", mode="before")
+    @field_validator("output", "points", mode="before")
     @classmethod
     def _listify(cls, v):
         if v is None:
             return []
         return [v] if isinstance(v, (str, os.PathLike)) else v
+
+    @field_validator("points")
+    @classmethod
+    def _point_suffixes(cls, outputs):
+        from .points import points_format
+
+        for path in outputs:
+            try:
+                points_format(path)
+            except ConfigError as e:
+                raise ValueError(str(e)) from None
+        return outputs
+
+    @field_validator("report")
+    @classmethod
+    def _report_suffix(cls, path):
+        if path is not None and path.suffix.lower() != ".json":
+            raise ValueError(f"report {path}: the report is JSON; give a file name ending in .json")
+        return path
+
+    @field_validator("figure")
+    @classmethod
+    def _figure_suffix(cls, path):
+        if path is not None and path.suffix.lower() != ".png":
+            raise ValueError(f"figure {path}: the diagnostic figure is a PNG; give a file name ending in .png")
+        return path
+
+    @property
+    def reduce_settings(self) -> Reduce | None:
+        """The reduction to run: ``reduce``, or the defaults when points, a report or a figure are asked for."""
+        if self.reduce is not None:
+            return self.reduce
+        if self.points or self.report is not None or self.figure is not None:
+            return Reduce()
+        return None
 
     @field_validator("output")
     @classmethod
@@ -202,6 +439,18 @@ class Config(_Section):
     def _box_shape(cls, box):
         return _check_box(box, "box")
 
+    @model_validator(mode="after")
+    def _outputs_fit_georef(self):
+        tiffs = [p for p in self.output if p.suffix.lower() in (".tif", ".tiff")]
+        axes = self.georef.axes
+        if tiffs and axes is not None and "log" in (axes.x_scale, axes.y_scale):
+            raise ValueError(f"output {tiffs[0]}: a log axis gives no affine transform for a GeoTIFF; "
+                             "write .nc instead")
+        for key in ("world_file", "aux_xml"):
+            if getattr(self.export, key) and not tiffs:
+                raise ValueError(f"export.{key} goes beside a GeoTIFF: add a .tif output or remove {key}")
+        return self
+
     def resolved(self) -> dict:
         """The full config as plain JSON-able data (for attributes and hashing)."""
         return json.loads(self.model_dump_json())
@@ -215,6 +464,9 @@ def format_validation_error(error: ValidationError, source: str = "config") -> s
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown key; check its spelling and section (see the README's config reference)"
+        elif problem["type"] == "missing" and problem["loc"] and isinstance(problem["loc"][-1], int):
+            where = ".".join(str(p) for p in problem["loc"][:-1])  # a list of fixed length, cut short
+            message = f"too few values: item {problem['loc'][-1] + 1} is missing"
         elif problem["type"] == "missing":
             message = "required key is missing"
         lines.append(f"{where}: {message}")
@@ -250,7 +502,7 @@ def read_config_file(path: str | os.PathLike) -> dict:
 
 
 def resolve_paths(data: dict, base: Path) -> dict:
-    """Make ``input`` and ``output`` paths relative to ``base`` absolute."""
+    """Make ``input``, ``output``, ``points``, ``report`` and ``figure`` paths relative to ``base`` absolute."""
     data = dict(data)
 
     def absolute(p):
@@ -263,6 +515,17 @@ def resolve_paths(data: dict, base: Path) -> dict:
         data["output"] = absolute(out)
     elif isinstance(out, list):
         data["output"] = [absolute(p) if isinstance(p, (str, os.PathLike)) else p for p in out]
+    points = data.get("points")
+    if isinstance(points, (str, os.PathLike)):
+        data["points"] = absolute(points)
+    elif isinstance(points, list):
+        data["points"] = [absolute(p) if isinstance(p, (str, os.PathLike)) else p for p in points]
+    for key in ("report", "figure"):
+        if isinstance(data.get(key), (str, os.PathLike)):
+            data[key] = absolute(data[key])
+    georef = data.get("georef")
+    if isinstance(georef, dict) and isinstance(georef.get("gcps_file"), (str, os.PathLike)):
+        data["georef"] = {**georef, "gcps_file": absolute(georef["gcps_file"])}
     return data
 
 
@@ -285,3 +548,103 @@ def check_against_image(config: Config, width: int, height: int) -> None:
         if box is not None and (box[2] > width or box[3] > height):
             raise ConfigError(f"{key} {list(box)} reaches outside the image ({width}x{height} pixels); "
                               f"x1 must be <= {width} and y1 <= {height}")
+
+
+class CellsConfig(_Section):
+    """One cell heat map measured to a matrix (``chromagrid cells``).
+
+    Relative paths are resolved against the config file's folder by
+    :func:`load_cells_config`.
+    """
+
+    input: Path
+    output: list[Path] = Field(default_factory=list, description="matrix files: .csv, .nc or .npy (one or several)")
+    report: Path | None = Field(None, description="JSON report: box, grid, per-cell pixel counts and colour distances")
+    figure: Path | None = Field(None, description="diagnostic PNG: the detected grid drawn over the figure")
+    box: Box | None = Field(None, description="heat-map area x0 y0 x1 y1 in image pixels (default: found)")
+    rows: int | None = Field(None, ge=1, description="number of rows (default: found); positions are still fitted")
+    cols: int | None = Field(None, ge=1, description="number of columns (default: found)")
+    row_labels: list[str] | None = Field(None, description="one label per row, top first (imply rows)")
+    col_labels: list[str] | None = Field(None, description="one label per column, left first (imply cols)")
+    min_pixels: int = Field(3, ge=1, description="a cell with fewer usable interior pixels is NaN")
+    unequal: bool = Field(True, description="accept cells of unequal sizes (else fit equal cells only)")
+    scale: ScaleConfig
+    decode: DecodeConfig = DecodeConfig()
+    image: ImageConfig = ImageConfig()
+    title: str | None = None
+    units: str | None = None
+
+    @field_validator("output", mode="before")
+    @classmethod
+    def _listify(cls, v):
+        if v is None:
+            return []
+        return [v] if isinstance(v, (str, os.PathLike)) else v
+
+    @field_validator("output")
+    @classmethod
+    def _suffixes(cls, outputs):
+        from .cells import matrix_format
+
+        for path in outputs:
+            try:
+                matrix_format(path)
+            except ConfigError as e:
+                raise ValueError(str(e)) from None
+        return outputs
+
+    @field_validator("report")
+    @classmethod
+    def _report_suffix(cls, path):
+        if path is not None and path.suffix.lower() != ".json":
+            raise ValueError(f"report {path}: the report is JSON; give a file name ending in .json")
+        return path
+
+    @field_validator("figure")
+    @classmethod
+    def _figure_suffix(cls, path):
+        if path is not None and path.suffix.lower() != ".png":
+            raise ValueError(f"figure {path}: the diagnostic figure is a PNG; give a file name ending in .png")
+        return path
+
+    @field_validator("box")
+    @classmethod
+    def _box_shape(cls, box):
+        return _check_box(box, "box")
+
+    @model_validator(mode="after")
+    def _labels_match(self):
+        for labels, n, key in ((self.row_labels, self.rows, "rows"), (self.col_labels, self.cols, "cols")):
+            if labels is not None and n is not None and len(labels) != n:
+                raise ValueError(f"{key[:-1]}_labels has {len(labels)} labels but {key} is {n}; "
+                                 f"give one label per {key[:-1]}")
+        return self
+
+    @property
+    def n_rows(self) -> int | None:
+        """``rows``, or the number of row labels."""
+        return self.rows if self.rows is not None else (len(self.row_labels) if self.row_labels else None)
+
+    @property
+    def n_cols(self) -> int | None:
+        """``cols``, or the number of column labels."""
+        return self.cols if self.cols is not None else (len(self.col_labels) if self.col_labels else None)
+
+    def resolved(self) -> dict:
+        """The full config as plain JSON-able data."""
+        return json.loads(self.model_dump_json())
+
+
+def validate_cells_config(data: dict, source: str = "config") -> CellsConfig:
+    """Validate a dict into a :class:`CellsConfig`, raising :class:`ConfigError` with readable lines."""
+    try:
+        return CellsConfig.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(format_validation_error(e, source)) from None
+
+
+def load_cells_config(path: str | os.PathLike) -> CellsConfig:
+    """Read and validate a YAML or TOML cells config; relative paths resolve against its folder."""
+    path = Path(path)
+    data = resolve_paths(read_config_file(path), path.parent.resolve())
+    return validate_cells_config(data, source=str(path))

@@ -1,37 +1,78 @@
 """Decode stage: colour to value, by nearest point on the colour scale in CIELAB.
 
-Every distinct colour of the image is decoded once:
+Every distinct colour of the image is decoded once (:func:`decode`):
 
 1. pack each pixel's RGB into a 24-bit code and mark the codes present in a
    dense 2**24 table (no sort, unlike ``np.unique``);
-2. convert the distinct colours and the scale's colours to CIELAB
+2. pick the scale's table the figure was written with: matplotlib writes
+   images with floor(255 c) but fills paths (pcolormesh, contourf) with
+   round(255 c); the table whose colours the image holds most wins
+   (:func:`pick_variant`);
+3. convert the distinct colours and the scale's colours to CIELAB
    (scikit-image);
-3. for continuous scales, project each colour onto the polyline through the
+4. for continuous scales, project each colour onto the polyline through the
    scale's colours (the nearest of the segments next to its 4 nearest scale
    colours) and interpolate the position along that segment, so colours that
    lie between two neighbouring scale colours (anti-aliasing, bilinear
    resampling, JPEG) get a value in between; discrete scales snap to the
    nearest colour. A colour equal to a scale colour decodes to the centre of
    that colour's value interval;
-4. the Euclidean CIELAB distance to that point is the colour distance (CIE76
+5. the Euclidean CIELAB distance to that point is the colour distance (CIE76
    delta E); colours farther than ``max_distance`` are no data;
-5. scatter the per-colour results back to the pixels through the table.
+6. scatter the per-colour results back to the pixels through the table.
+
+Two optional spatial steps follow in the pipeline, on the decoded values:
+
+* :func:`clean_overlays` removes thin overlays drawn over the data (contour
+  and coast lines, text, the axes frame): their pixels, and the anti-aliased
+  mixtures of their colour with the data's, become no data instead of a wrong
+  value, and thin gaps with the same value on both sides are filled across;
+* :func:`smooth_values` averages each value with its neighbours that are
+  within a small tolerance of it (an edge-preserving "sigma filter"), which
+  takes out most of JPEG's colour noise.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy import ndimage
 from scipy.spatial import cKDTree
 from skimage.color import rgb2lab
 
 from .colorscale import ColorScale
 
 #: Default maximum colour distance (CIE76 delta E) for a pixel to count as data.
-#: Chosen on ../shared/bench (see README, "Choosing max_distance").
-DEFAULT_MAX_DISTANCE = 12.0
+#: Measured on ../shared/bench (bench/accuracy.py --max-distance): see the
+#: README's "Accuracy and speed" section for the numbers behind the choice.
+DEFAULT_MAX_DISTANCE = 8.0
+
+#: A colour within this delta E of the scale is exactly on it: one of its
+#: colours (or exactly between two). Lossless figures draw their data so.
+EXACT_DISTANCE = 1e-3
+
+#: Colours with a CIELAB chroma below this are neutral (black, white, grey): the
+#: usual colours of lines, text and frames drawn over the data.
+NEUTRAL_CHROMA = 6.0
+
+#: :func:`clean_overlays`: the smallest jump (in units of the whole colour
+#: range) that tells an overlay pixel from the data around it.
+OVERLAY_JUMP = 0.03
+
+#: :func:`clean_overlays`: the widest overlay stroke it removes is this share of
+#: the box's longer side (at least 3 pixels): a 1-point line is about 1/450 of
+#: a figure's width, anti-aliasing adds a pixel on each side.
+OVERLAY_WIDTH_SHARE = 1 / 300
+
+#: :func:`clean_overlays`: pixels farther than this delta E from the scale (or,
+#: in noisy figures, than ``FAR_FACTOR`` times the clean level) are mixtures;
+#: next to a gap or the box's edge they are dropped.
+FAR_DISTANCE = 2.0
+FAR_FACTOR = 4.0
 
 _TABLE_SIZE = 1 << 24
+_CHUNK = 1 << 18  # pixels per block in the per-pixel passes: their temporaries stay in the CPU cache
+_DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
 @dataclass(frozen=True)
@@ -47,11 +88,17 @@ class Decoded:
         pixel was transparent.
     n_colors : int
         Number of distinct colours decoded.
+    neutral : numpy.ndarray, optional
+        H x W bool: pixels of a neutral colour (black, white, grey; CIELAB
+        chroma below :data:`NEUTRAL_CHROMA`), the usual colours of lines, text
+        and frames drawn over the data; None when the image has no neutral
+        colour. Used by :func:`clean_overlays`.
     """
 
     value: np.ndarray
     distance: np.ndarray
     n_colors: int
+    neutral: np.ndarray | None = None
 
     @property
     def valid(self) -> np.ndarray:
@@ -60,11 +107,32 @@ class Decoded:
 
 
 def pack_rgb(rgb: np.ndarray) -> np.ndarray:
-    """H x W x 3 uint8 to H x W uint32 codes ``r << 16 | g << 8 | b``."""
-    code = rgb[..., 0].astype(np.uint32) << 16
-    code |= rgb[..., 1].astype(np.uint32) << 8
-    code |= rgb[..., 2]
-    return code
+    """H x W x 3 uint8 to H x W uint32 codes ``r << 16 | g << 8 | b``.
+
+    Each pixel's three bytes and the next byte are read as one big-endian
+    32-bit word (an unaligned strided view, no copy) and shifted right by 8:
+    one pass over the pixels, in blocks of rows that stay in the CPU cache.
+    """
+    rgb = np.asarray(rgb, dtype=np.uint8)
+    if rgb.ndim < 2 or rgb.shape[-1] != 3:
+        raise ValueError(f"expected an ... x 3 array of RGB colours, got shape {rgb.shape}")
+    shape = rgb.shape[:-1]
+    lines = rgb[None] if rgb.ndim == 2 else rgb.reshape(-1, rgb.shape[-2], 3)  # (rows, width, 3)
+    out = np.empty(int(np.prod(shape)), np.uint32)
+    width = lines.shape[1]
+    rows = max(1, _CHUNK // max(width, 1))
+    for r in range(0, lines.shape[0], rows):
+        block = np.ascontiguousarray(lines[r:r + rows]).reshape(-1)
+        n = block.size // 3
+        if n == 0:
+            continue
+        dst = out[r * width:r * width + n]
+        if n > 1:
+            words = np.ndarray((n - 1,), dtype=">u4", buffer=block, strides=(3,))
+            np.right_shift(words, 8, out=dst[:-1])
+        red, green, blue = (int(c) for c in block[-3:])
+        dst[-1] = red << 16 | green << 8 | blue
+    return out.reshape(shape)
 
 
 def unpack_rgb(codes: np.ndarray) -> np.ndarray:
@@ -121,9 +189,34 @@ def nearest_on_scale(colors: np.ndarray, scale: ColorScale) -> tuple[np.ndarray,
     return position, seg_dist[rows, best]
 
 
+def pick_variant(scale: ColorScale, present: np.ndarray) -> ColorScale:
+    """The scale's table (itself or one of its ``variants``) the image's colours match most.
+
+    Parameters
+    ----------
+    scale : ColorScale
+    present : (2**24,) bool
+        True for every packed colour code the image holds.
+    """
+    best, best_hits = scale, -1
+    for candidate in (scale, *scale.variants):
+        hits = int(np.count_nonzero(present[pack_rgb(candidate.rgb)]))
+        if hits > best_hits:
+            best, best_hits = candidate, hits
+    return best
+
+
+def _row_blocks(rgb: np.ndarray):
+    """Yield (index of the first pixel, packed codes) for blocks of about ``_CHUNK`` pixels of whole rows."""
+    height, width = rgb.shape[:2]
+    rows = max(1, _CHUNK // max(width, 1))
+    for r in range(0, height, rows):
+        yield r * width, pack_rgb(rgb[r:r + rows]).reshape(-1)
+
+
 def decode(rgb: np.ndarray, scale: ColorScale, max_distance: float = DEFAULT_MAX_DISTANCE,
            opaque: np.ndarray | None = None) -> Decoded:
-    """Decode an RGB array to values.
+    """Decode an RGB array to values, pixel by pixel (each distinct colour once).
 
     Parameters
     ----------
@@ -140,30 +233,352 @@ def decode(rgb: np.ndarray, scale: ColorScale, max_distance: float = DEFAULT_MAX
     -------
     Decoded
     """
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    code = pack_rgb(rgb)
+    rgb = np.asarray(rgb, dtype=np.uint8)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"decode expects an H x W x 3 uint8 array, got shape {rgb.shape}")
+    shape = rgb.shape[:2]
+    # two passes over the pixels in blocks of rows (numpy converts index arrays to intp: block by block
+    # that stays in the CPU cache): mark the colours present, then look each pixel's colour up
     present = np.zeros(_TABLE_SIZE, dtype=bool)
-    present[code] = True
+    for _, block in _row_blocks(rgb):
+        present[block] = True
+    scale = pick_variant(scale, present)
     codes = np.flatnonzero(present).astype(np.uint32)
     del present
-    position, distance = nearest_on_scale(unpack_rgb(codes), scale)
+    colors = unpack_rgb(codes)
+    position, distance = nearest_on_scale(colors, scale)
     color_value = scale.to_values(position).astype(np.float32)
     color_value[distance > max_distance] = np.nan
-    color_distance = distance.astype(np.float32)
-    if len(codes) <= np.iinfo(np.uint16).max:  # index table: cheaper to fill and gather
-        table = np.zeros(_TABLE_SIZE, dtype=np.uint16)
-        table[codes] = np.arange(len(codes), dtype=np.uint16)
-        index = table[code]
-        del table, code
-        value, dist = color_value[index], color_distance[index]
-    else:
-        table = np.empty(_TABLE_SIZE, dtype=np.float32)
-        table[codes] = color_value
-        value = table[code]
-        table[codes] = color_distance
-        dist = table[code]
-        del table
+    lab = to_lab(colors)
+    color_neutral = np.hypot(lab[:, 1], lab[:, 2]) < NEUTRAL_CHROMA
+    value_table = np.empty(_TABLE_SIZE, np.float32)
+    value_table[codes] = color_value
+    distance_table = np.empty(_TABLE_SIZE, np.float32)
+    distance_table[codes] = distance
+    neutral_table = None
+    if color_neutral.any():
+        neutral_table = np.zeros(_TABLE_SIZE, bool)
+        neutral_table[codes] = color_neutral
+    size = shape[0] * shape[1]
+    value = np.empty(size, np.float32)
+    dist = np.empty(size, np.float32)
+    neutral = np.empty(size, bool) if neutral_table is not None else None
+    for start, block in _row_blocks(rgb):
+        at = block.astype(np.intp)
+        stop = start + block.size
+        np.take(value_table, at, out=value[start:stop])
+        np.take(distance_table, at, out=dist[start:stop])
+        if neutral is not None:
+            np.take(neutral_table, at, out=neutral[start:stop])
+    del value_table, distance_table, neutral_table
+    value, dist = value.reshape(shape), dist.reshape(shape)
+    neutral = neutral.reshape(shape) if neutral is not None else None
     if opaque is not None:
         value[~opaque] = np.nan
         dist[~opaque] = np.nan
-    return Decoded(value=value, distance=dist, n_colors=int(len(codes)))
+    return Decoded(value=value, distance=dist, n_colors=int(len(codes)), neutral=neutral)
+
+
+# --------------------------------------------------------------------------- spatial clean-up
+class _Shifts:
+    """Shifted views of an array padded with ``fill``: ``at(dy, dx)[r, c]`` is the pixel at (r + dy, c + dx)."""
+
+    def __init__(self, a: np.ndarray, pad: int, fill):
+        self.shape, self.pad = a.shape, pad
+        self.padded = np.full((a.shape[0] + 2 * pad, a.shape[1] + 2 * pad), fill, dtype=a.dtype)
+        self.padded[pad:-pad, pad:-pad] = a
+
+    def at(self, dy: int, dx: int) -> np.ndarray:
+        p, (h, w) = self.pad, self.shape
+        return self.padded[p + dy:p + dy + h, p + dx:p + dx + w]
+
+
+def overlay_width(shape: tuple[int, int]) -> int:
+    """The widest overlay stroke (pixels) :func:`clean_overlays` looks for in a box of this shape."""
+    return max(3, int(round(max(shape) * OVERLAY_WIDTH_SHARE)))
+
+
+def clean_level(distance: np.ndarray) -> float:
+    """The colour distance up to which a pixel counts as plain data, not a possible overlay.
+
+    :data:`EXACT_DISTANCE` for lossless figures, whose data pixels are exact
+    scale colours (any other colour may be a mixture with a line: anti-aliasing);
+    three times the median distance where compression noise moves every
+    colour (JPEG).
+    """
+    sample = distance.ravel()[:: max(1, distance.size // 200_000)]
+    sample = sample[np.isfinite(sample)]
+    typical = float(np.median(sample)) if sample.size else 0.0
+    return max(EXACT_DISTANCE, 3.0 * typical)
+
+
+def _nearest_clean(values: np.ndarray, clean: np.ndarray, at: np.ndarray, step: int, reach: int):
+    """Walk ``reach`` steps of ``step`` (flat offset in the padded arrays) from each position ``at``.
+
+    Returns the value of and the steps to the nearest clean pixel (steps 0:
+    none within reach), and whether a pixel without a value (or the padding
+    around the box) comes before it.
+    """
+    n = at.size
+    value = np.full(n, np.nan, np.float32)
+    steps = np.zeros(n, np.int16)
+    gap_seen = np.zeros(n, bool)
+    walking = np.arange(n)
+    for k in range(1, reach + 1):
+        q = at[walking] + k * step
+        hit = clean[q]
+        found = walking[hit]
+        value[found] = values[q[hit]]
+        steps[found] = k
+        walking, q = walking[~hit], q[~hit]
+        gap_seen[walking[np.isnan(values[q])]] = True
+        if walking.size == 0:
+            break
+    return value, steps, gap_seen
+
+
+def _opening(mask: np.ndarray, size: int) -> np.ndarray:
+    """Binary opening by a ``size`` square (odd), outside the array counting as inside the mask.
+
+    Separable minimum / maximum filters: much faster than a generic binary opening.
+    """
+    eroded = ndimage.minimum_filter(mask.view(np.uint8), size=size, mode="constant", cval=1)
+    return ndimage.maximum_filter(eroded, size=size, mode="constant", cval=0).view(bool)
+
+
+def _positions(scale: ColorScale, value: np.ndarray) -> np.ndarray:
+    """Decoded values to positions in units of the colour range (float32; a fast path for linear norms)."""
+    if scale.norm == "linear":
+        return (value - np.float32(scale.vmin)) * np.float32(1.0 / (scale.vmax - scale.vmin))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return scale.to_positions(value).astype(np.float32)
+
+
+def overlay_fix(u: np.ndarray, clean: np.ndarray, width: int, jump: float = OVERLAY_JUMP,
+                far: np.ndarray | None = None, keep: np.ndarray | None = None) -> np.ndarray:
+    """Remove thin overlays from decoded positions and fill thin gaps.
+
+    Parameters
+    ----------
+    u : (H, W) float32
+        Decoded positions in units of the colour range (NaN = no data).
+    clean : (H, W) bool
+        Pixels that are plain data (exact-ish, not neutral): the references.
+    width : int
+        Widest stroke, in pixels.
+    jump : float
+        Smallest difference, in units of the colour range, between an overlay
+        pixel's value and the data around it.
+    far : (H, W) bool, optional
+        Pixels whose colour is clearly off the scale (anti-aliased mixtures):
+        on a stroke's fringe they become no data whatever their value.
+    keep : (H, W) bool, optional
+        Pixels left as they are although not clean (e.g. neutral colours that
+        are exactly on the scale: data or background, never a blend).
+
+    Returns
+    -------
+    (H, W) float32
+        Along each of four directions (rows, columns, diagonals), every pixel
+        that is not clean looks for the nearest clean pixel on either side
+        (within ``width + 1`` steps, passing over pixels without a value). Then:
+
+        * if, along some direction, both sides are found at most ``width + 1``
+          pixels apart and agree within ``jump``, a pixel that is no data or
+          differs from both by more than ``jump`` gets their linear
+          interpolation (the shortest such run wins): a stroke over the data,
+          or a thin gap, filled across. No-data pixels are filled only in thin
+          gaps (a square of ``width + 1`` pixels, rounded up to an odd number,
+          does not fit in them), so masked areas stay empty;
+        * otherwise a pixel with a value becomes no data if along some
+          direction its value lies more than ``jump`` outside the two sides'
+          range, or, on a stroke's fringe, one side has no clean pixel but a
+          gap or the box's edge, and it differs by more than ``jump`` from the
+          clean pixel on the other, or is ``far``.
+    """
+    h, w = u.shape
+    reach = width + 1
+    finite = np.isfinite(u)
+    todo = ~clean & finite
+    if keep is not None:
+        todo &= ~keep
+    gap = ~finite
+    if gap.any():
+        todo |= gap & ~_opening(gap, reach | 1)
+    where = np.flatnonzero(todo)
+    if where.size == 0:
+        return u
+    # the work is per pixel to fix, on flat indices into arrays padded by `pad` no-data pixels
+    pad = reach + 1
+    row_len = w + 2 * pad
+    values = np.full((h + 2 * pad, row_len), np.nan, np.float32)
+    values[pad:-pad, pad:-pad] = u
+    cleans = np.zeros(values.shape, bool)
+    cleans[pad:-pad, pad:-pad] = clean
+    values, cleans = values.ravel(), cleans.ravel()
+    at = (where // w + pad) * row_len + (where % w + pad)
+    x = u.ravel()[where]
+    has = np.isfinite(x)
+    is_far = far.ravel()[where] if far is not None else np.zeros(where.size, bool)
+    best_span = np.full(where.size, np.iinfo(np.int16).max, np.int16)
+    fill = np.full(where.size, np.nan, np.float32)
+    outlier = np.zeros(where.size, bool)
+    with np.errstate(invalid="ignore"):
+        for dy, dx in _DIRECTIONS:
+            step = dy * row_len + dx
+            lv, la, lgap = _nearest_clean(values, cleans, at, -step, reach)
+            rv, rb, rgap = _nearest_clean(values, cleans, at, step, reach)
+            span = la + rb
+            both = (la > 0) & (rb > 0) & (span <= reach)
+            agree = both & (np.abs(lv - rv) <= jump)
+            differs = ~has | ((np.abs(x - lv) > jump) & (np.abs(x - rv) > jump))
+            take = agree & differs & (span < best_span)
+            fill[take] = (lv + (rv - lv) * (la / np.maximum(span, 1)))[take]
+            best_span[take] = span[take]
+            low, high = np.minimum(lv, rv) - jump, np.maximum(lv, rv) + jump
+            outlier |= both & has & ((x < low) | (x > high))
+            for gap_side, found, other, steps in ((lgap, la, rv, rb), (rgap, rb, lv, la)):
+                fringe = gap_side & (found == 0) & (steps > 0) & ((np.abs(x - other) > jump) | is_far)
+                outlier |= has & fringe
+    x = np.where(outlier, np.float32(np.nan), x)
+    filled = np.isfinite(fill)
+    x[filled] = fill[filled]
+    out = u.copy()
+    out.ravel()[where] = x
+    return out
+
+
+def clean_overlays(decoded: Decoded, scale: ColorScale, width: int | None = None,
+                   jump: float = OVERLAY_JUMP, fill: bool = True) -> Decoded:
+    """Remove thin overlays (lines, text, the axes frame) from decoded values.
+
+    Lines drawn over the data, and their anti-aliased edges, have colours that
+    either lie off the scale (no data already) or on it at a wrong value, e.g.
+    a black line over ``magma``. Pixels that are not plain data (a colour
+    farther than :func:`clean_level` from the scale, or neutral but not exactly
+    on it) and disagree
+    with the plain data around them are replaced by the interpolation across
+    the stroke, or become no data (see :func:`overlay_fix`).
+
+    Parameters
+    ----------
+    decoded : Decoded
+        From :func:`decode`.
+    scale : ColorScale
+        The scale it was decoded with (jumps are measured in units of the colour range).
+    width : int, optional
+        Widest stroke in pixels; by default :func:`overlay_width` of the box.
+    jump : float
+        See :func:`overlay_fix`.
+    fill : bool
+        Fill strokes and thin gaps from their two sides; when False, pixels a
+        fill would change become no data instead.
+
+    Returns
+    -------
+    Decoded
+        With new values; the colour distance is kept.
+    """
+    value = decoded.value
+    finite = np.isfinite(value)
+    if not finite.any():
+        return decoded
+    width = overlay_width(value.shape) if width is None else int(width)
+    level = clean_level(np.where(finite, decoded.distance, np.float32(np.nan)))
+    with np.errstate(invalid="ignore"):
+        clean = finite & (decoded.distance <= level)
+        far = decoded.distance > max(FAR_DISTANCE, FAR_FACTOR * level)
+    neutral, keep = decoded.neutral, None
+    # neutral colours are no reference: they may be lines, text or the background even when on the scale
+    # (black over magma, white around terrain); those exactly on it are left alone. On a neutral colour
+    # scale (greys) most pixels are neutral: there they are its data.
+    if neutral is not None and np.count_nonzero(neutral & finite) <= 0.5 * np.count_nonzero(finite):
+        clean &= ~neutral
+        with np.errstate(invalid="ignore"):
+            keep = neutral & (decoded.distance <= EXACT_DISTANCE)
+    if clean.all():
+        return decoded
+    rows = np.flatnonzero(~clean.all(axis=1))
+    margin = 2 * width + 4
+    r0, r1 = max(int(rows[0]) - margin, 0), min(int(rows[-1]) + margin + 1, value.shape[0])
+    u = _positions(scale, value[r0:r1])
+    fixed = overlay_fix(u, clean[r0:r1], width, jump, far[r0:r1], keep[r0:r1] if keep is not None else None)
+    changed = (fixed != u) & ~(np.isnan(fixed) & np.isnan(u))
+    if not changed.any():
+        return decoded
+    if not fill:
+        fixed[changed] = np.nan
+    value = value.copy()
+    band = value[r0:r1]
+    band[changed] = scale.to_values(fixed[changed].astype(np.float64)).astype(np.float32)
+    return replace(decoded, value=value)
+
+
+# --------------------------------------------------------------------------- denoising (JPEG)
+#: :func:`smooth_values` defaults: the window's half-size in pixels, and how close
+#: (in units of the colour range) a neighbour's value must be to take part.
+SMOOTH_RADIUS = 3
+SMOOTH_TOLERANCE = 0.03
+
+
+def sigma_filter(u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float = SMOOTH_TOLERANCE) -> np.ndarray:
+    """Edge-preserving mean: each value averaged with the neighbours within ``tolerance`` of it.
+
+    Parameters
+    ----------
+    u : (H, W) float
+        Values (NaN = no data, left as is and never averaged in).
+    radius : int
+        The window is ``2 radius + 1`` pixels square.
+    tolerance : float
+        Neighbours whose value differs from the pixel's by more than this are
+        left out, so averages do not cross value edges (cell borders, fronts).
+
+    Returns
+    -------
+    (H, W) float32
+    """
+    h, w = u.shape
+    u = u.astype(np.float32, copy=False)
+    shifts = _Shifts(u, radius, np.float32(np.nan))
+    total = np.zeros((h, w), np.float32)
+    count = np.zeros((h, w), np.float32)
+    diff = np.empty((h, w), np.float32)
+    near = np.empty((h, w), bool)
+    with np.errstate(invalid="ignore"):
+        for dy in range(-radius, radius + 1):
+            for dx in range(-radius, radius + 1):
+                q = shifts.at(dy, dx)
+                np.subtract(q, u, out=diff)
+                np.abs(diff, out=diff)
+                np.less_equal(diff, tolerance, out=near)  # False where either is NaN
+                np.add(total, q, out=total, where=near)
+                np.add(count, 1, out=count, where=near)
+    return np.where(count > 0, total / np.maximum(count, 1), u).astype(np.float32)
+
+
+def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADIUS,
+                  tolerance: float = SMOOTH_TOLERANCE) -> Decoded:
+    """Take out compression noise (JPEG) with an edge-preserving mean of the decoded values.
+
+    JPEG moves every colour a little (and its chroma subsampling blends
+    neighbouring cells' colours), so single pixels decode up to a few colour
+    steps off; averaging each value with its neighbours of nearly the same
+    value (:func:`sigma_filter`, in units of the colour range) roughly halves
+    that error on the JPEG figures of ../shared/bench without blurring value
+    edges. On lossless figures it only blurs: the pipeline applies it to JPEG
+    inputs (``decode.smooth: auto``).
+
+    Returns
+    -------
+    Decoded
+        With smoothed values; the colour distance is kept.
+    """
+    value = decoded.value
+    if not np.isfinite(value).any():
+        return decoded
+    smoothed = sigma_filter(_positions(scale, value), radius, tolerance)
+    finite = np.isfinite(smoothed)
+    out = np.full(value.shape, np.nan, np.float32)
+    out[finite] = scale.to_values(smoothed[finite].astype(np.float64))
+    return replace(decoded, value=out)

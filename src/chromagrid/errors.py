@@ -15,3 +15,10 @@ class ConfigError(ChromagridError):
 
 class ColorScaleError(ChromagridError):
     """The colour scale cannot be built (unknown name, bad colours, bad colorbar box)."""
+
+
+class OutputError(ChromagridError, OSError):
+    """An output file cannot be written (folder not writable, disk full, ...); nothing was moved into place.
+
+    Also an ``OSError``, so code that caught the underlying error still catches it.
+    """

@@ -13,13 +13,15 @@ image's own pixel indices (column, row) of the box's pixels.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import xarray as xr
 from affine import Affine
 from pyproj import CRS
 
-from .errors import ConfigError
+from .errors import ChromagridError, ConfigError
 
 
 def parse_crs(crs: str | int | CRS) -> CRS:
@@ -123,3 +125,266 @@ def grid_crs(ds: xr.Dataset) -> CRS | None:
     if "spatial_ref" not in ds.coords:
         return None
     return CRS.from_wkt(ds["spatial_ref"].attrs["crs_wkt"])
+
+
+# --------------------------------------------------------------------------- georeferencing a decoded box
+#
+# Everything below maps the plot box's pixels to world coordinates from an
+# extent, an axis calibration or ground control points, and builds the grid:
+# directly when the mapping is an axis-aligned affine (within EXACT_TOLERANCE of
+# a pixel), else by warping onto a regular grid (chromagrid.warp).
+
+#: Largest departure (in pixels, anywhere in the box) from an axis-aligned affine that still counts as exact.
+EXACT_TOLERANCE = 1e-3
+
+
+@dataclass
+class PixelMapping:
+    """How the plot box's pixels map to world coordinates.
+
+    Attributes
+    ----------
+    method : str
+        ``extent``, ``axes`` or ``gcps``.
+    crs : pyproj.CRS or None
+        CRS of the world coordinates.
+    forward : callable
+        Box pixel (col, row) array (N, 2) -> world (x, y) array (N, 2); for a log
+        axis, the log10 of its value.
+    affine : Affine or None
+        Box pixel corners -> world, when the mapping is affine (possibly rotated).
+    transform_name : str or None
+        The GCP transform (QGIS name), for ``gcps``.
+    report : chromagrid.gcp.GCPReport or None
+        GCP residuals, for ``gcps``.
+    log_x, log_y : bool
+        The axis is logarithmic (``axes`` only): world coordinates are log10 values.
+    """
+
+    method: str
+    crs: CRS | None
+    forward: Callable[[np.ndarray], np.ndarray]
+    affine: Affine | None = None
+    transform_name: str | None = None
+    report: object | None = None
+    log_x: bool = False
+    log_y: bool = False
+
+
+def _affine_forward(t: Affine) -> Callable[[np.ndarray], np.ndarray]:
+    def forward(p):
+        p = np.asarray(p, dtype=float).reshape(-1, 2)
+        return np.column_stack([t.a * p[:, 0] + t.b * p[:, 1] + t.c, t.d * p[:, 0] + t.e * p[:, 1] + t.f])
+    return forward
+
+
+def mapping_from_extent(extent, width: int, height: int, crs: CRS | None = None) -> PixelMapping:
+    """The mapping an extent (left, right, bottom, top of the box's outer edges) gives."""
+    t = extent_transform(extent, width, height)
+    return PixelMapping("extent", crs, _affine_forward(t), t)
+
+
+def mapping_from_axes(x_axis, y_axis, box, crs: CRS | None = None) -> PixelMapping:
+    """The mapping a two-tick-per-axis calibration gives (see :mod:`chromagrid.axes`)."""
+    from .axes import axes_transform
+
+    t = axes_transform(x_axis, y_axis, box)
+    return PixelMapping("axes", crs, _affine_forward(t), t,
+                        log_x=x_axis.scale == "log", log_y=y_axis.scale == "log")
+
+
+def mapping_from_gcps(gcps: list, transform: str, box, crs: CRS | None = None) -> PixelMapping:
+    """Fit ``transform`` to GCPs given in image pixel coordinates; residuals in ``mapping.report``."""
+    from .gcp import fit_transform, gcp_residuals
+
+    fitted = fit_transform(transform, gcps)
+    report = gcp_residuals(fitted, gcps)
+    x0, y0 = float(box[0]), float(box[1])
+    shift = np.array([x0, y0])
+    forward = lambda p: fitted.forward(np.asarray(p, dtype=float).reshape(-1, 2) + shift)  # noqa: E731
+    affine = fitted.affine @ Affine.translation(x0, y0) if fitted.affine is not None else None
+    return PixelMapping("gcps", crs, forward, affine, transform_name=transform, report=report)
+
+
+def axis_aligned(mapping: PixelMapping, width: int, height: int,
+                 tolerance: float = EXACT_TOLERANCE) -> Affine | None:
+    """The mapping as an axis-aligned affine, if it is one within ``tolerance`` pixels; else None."""
+    t = mapping.affine
+    if t is not None and t.b == 0 and t.d == 0:
+        return t
+    n = 21
+    cols, rows = np.meshgrid(np.linspace(0, width, n), np.linspace(0, height, n))
+    pixel = np.column_stack([cols.ravel(), rows.ravel()])
+    world = mapping.forward(pixel)
+    a, c = np.polyfit(pixel[:, 0], world[:, 0], 1)
+    e, f = np.polyfit(pixel[:, 1], world[:, 1], 1)
+    if a == 0 or e == 0:
+        return None
+    off_x = np.abs(world[:, 0] - (a * pixel[:, 0] + c)) / abs(a)
+    off_y = np.abs(world[:, 1] - (e * pixel[:, 1] + f)) / abs(e)
+    if max(off_x.max(), off_y.max()) > tolerance:
+        return None
+    return Affine(float(a), 0.0, float(c), 0.0, float(e), float(f))
+
+
+def north_up(arrays: list[np.ndarray], transform: Affine) -> tuple[list[np.ndarray], Affine]:
+    """Flip arrays so that x grows along columns and y falls along rows (an axis-aligned transform)."""
+    height, width = arrays[0].shape
+    if transform.e > 0:
+        arrays = [a[::-1] for a in arrays]
+        transform = Affine(transform.a, 0.0, transform.c, 0.0, -transform.e, transform.f + transform.e * height)
+    if transform.a < 0:
+        arrays = [a[:, ::-1] for a in arrays]
+        transform = Affine(-transform.a, 0.0, transform.c + transform.a * width, 0.0, transform.e, transform.f)
+    return [np.ascontiguousarray(a) for a in arrays], transform
+
+
+@dataclass
+class GridPlan:
+    """Where a box's pixels go: written directly (``exact``) or warped onto ``target``.
+
+    Attributes
+    ----------
+    mapping : PixelMapping
+    exact : Affine or None
+        The axis-aligned affine of the box's pixels, when they are written directly.
+    target : chromagrid.warp.TargetGrid or None
+        The regular grid warped onto, otherwise.
+    resampling : str
+    """
+
+    mapping: PixelMapping
+    exact: Affine | None
+    target: object | None
+    resampling: str = "nearest"
+
+    @property
+    def crs(self) -> CRS | None:
+        """CRS of the grid."""
+        return self.mapping.crs if self.target is None else self.target.crs
+
+    def apply(self, arrays: list[np.ndarray]) -> tuple[list[np.ndarray], Affine]:
+        """Put box arrays (float, NaN no data) on the grid: ``(arrays, pixel-corner transform)``, north-up."""
+        from .warp import warp_arrays
+
+        if self.target is None:
+            return north_up(arrays, self.exact)
+        m = self.mapping
+        if m.affine is not None:
+            out = warp_arrays(arrays, self.target, m.crs, affine=m.affine, resampling=self.resampling)
+        else:
+            out = warp_arrays(arrays, self.target, m.crs, forward=m.forward, resampling=self.resampling)
+        return out, self.target.transform
+
+    def describe(self) -> str:
+        """One sentence for the ``georef_grid`` attribute."""
+        if self.target is None:
+            return "exact affine from the figure's pixels: one cell per pixel, written without resampling"
+        t = self.target
+        how = "the affine" if self.mapping.affine is not None else f"the {self.mapping.transform_name} fit"
+        where = f"in {t.crs.to_string()}" if t.crs is not None else "(no CRS)"
+        return (f"warped with GDAL (rasterio.warp) from the figure's pixels through {how} onto a regular grid "
+                f"{where}, cells {t.transform.a!r} x {-t.transform.e!r}, {self.resampling} resampling")
+
+
+def plan_grid(mapping: PixelMapping, width: int, height: int, target_crs: CRS | None = None,
+              resolution=None, resampling: str = "nearest") -> GridPlan:
+    """Decide how a ``width`` x ``height`` box becomes a grid (see :func:`georeferenced_grid`)."""
+    from .warp import target_grid
+
+    dst_crs = target_crs if target_crs is not None else mapping.crs
+    reproject = dst_crs is not None and mapping.crs is not None and not dst_crs.equals(mapping.crs)
+    exact = axis_aligned(mapping, width, height)
+    if exact is not None and not reproject and resolution is None:
+        return GridPlan(mapping, exact, None, resampling)
+    if mapping.log_x or mapping.log_y:
+        raise ChromagridError("a log axis gives a grid on the figure's own pixels; it cannot be warped, "
+                              "reprojected or resampled (remove target_crs and resolution)")
+    return GridPlan(mapping, None, target_grid(mapping.forward, width, height, mapping.crs, dst_crs, resolution),
+                    resampling)
+
+
+def _plain_coordinate_attrs(ds: xr.Dataset, mapping: PixelMapping, axis_units=(None, None)) -> xr.Dataset:
+    """Coordinate attributes for world coordinates without a CRS (an axis calibration, a chart)."""
+    for name, log, units in (("x", mapping.log_x, axis_units[0]), ("y", mapping.log_y, axis_units[1])):
+        attrs = {"long_name": f"{name} axis value of the figure", "axis": name.upper()}
+        if units:
+            attrs["units"] = units
+        if log:
+            attrs["chromagrid_axis_scale"] = "log"
+        ds[name].attrs = attrs
+    return ds
+
+
+def georef_attrs(plan: GridPlan) -> dict:
+    """Global attributes that say how the grid was georeferenced (and the GCP residuals)."""
+    m = plan.mapping
+    attrs = {"georef_method": m.method, "georef_grid": plan.describe()}
+    if m.crs is not None:
+        attrs["georef_source_crs"] = m.crs.to_string()
+    if m.transform_name is not None:
+        attrs["georef_transform"] = m.transform_name
+    if plan.target is not None:
+        attrs["georef_resampling"] = plan.resampling
+        if plan.target.crs is not None:
+            attrs["georef_target_crs"] = plan.target.crs.to_string()
+    if m.report is not None:
+        report = m.report.as_dict()
+        attrs.update(gcp_count=report["count"], gcp_rmse_pixels=report["rmse_px"],
+                     gcp_rmse_map_units=report["rmse_map"], gcp_residuals=json.dumps(report["gcps"]))
+        if report["mean_error_px"] is not None:
+            attrs["gcp_mean_error_pixels"] = report["mean_error_px"]
+    return attrs
+
+
+def georeferenced_grid(value: np.ndarray, mapping: PixelMapping, *, distance: np.ndarray | None = None,
+                       attrs: dict | None = None, units: str | None = None, target_crs: CRS | None = None,
+                       resolution=None, resampling: str = "nearest",
+                       axis_units: tuple[str | None, str | None] = (None, None),
+                       plan: GridPlan | None = None) -> xr.Dataset:
+    """Build the grid of a decoded box from its pixel mapping.
+
+    An axis-aligned affine mapping (within :data:`EXACT_TOLERANCE` pixels) with
+    no ``target_crs`` and no ``resolution`` is written directly: one cell per
+    pixel, north-up. Anything else (a rotated affine, a polynomial, projective
+    or spline fit, a reprojection, a new cell size) is warped onto a regular
+    grid by :func:`chromagrid.warp.warp_arrays` with ``resampling``; the
+    ``georef_grid`` attribute says which, and GCP residuals go into ``gcp_*``
+    attributes.
+
+    Parameters
+    ----------
+    value, distance : (H, W) float arrays of the box
+    mapping : PixelMapping
+    attrs : dict
+        Global attributes; the georeferencing attributes are added to a copy.
+    units : str, optional
+        Units of the values.
+    target_crs : pyproj.CRS, optional
+        Reproject to this CRS (default: the mapping's CRS).
+    resolution : float or (dx, dy), optional
+        Target cell size in target CRS units (warps).
+    resampling : str
+        rasterio resampling name; ``nearest`` never invents values.
+    axis_units : (str, str)
+        Units of x and y for world coordinates without a CRS.
+    plan : GridPlan, optional
+        A plan already made by :func:`plan_grid` (then target_crs, resolution, resampling are ignored).
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    height, width = value.shape
+    if plan is None:
+        plan = plan_grid(mapping, width, height, target_crs, resolution, resampling)
+    layers, transform = plan.apply([value] + ([distance] if distance is not None else []))
+    ds = make_grid(layers[0], transform, plan.crs, distance=layers[1] if distance is not None else None,
+                   attrs={**(attrs or {}), **georef_attrs(plan)}, units=units)
+    if plan.crs is None:
+        ds = _plain_coordinate_attrs(ds, mapping, axis_units)
+        if mapping.log_x:
+            ds = ds.assign_coords(x=("x", 10.0 ** ds["x"].values, ds["x"].attrs))
+        if mapping.log_y:
+            ds = ds.assign_coords(y=("y", 10.0 ** ds["y"].values, ds["y"].attrs))
+    return ds

@@ -7,6 +7,7 @@ decoded (decompression-bomb guard).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import warnings
@@ -59,6 +60,36 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def _own_pixel_limit():
+    """Switch off Pillow's decompression-bomb check: ``max_pixels`` (checked from the header) replaces it.
+
+    Pillow refuses images over 2 x ``Image.MAX_IMAGE_PIXELS`` (about 179 MP) already in
+    ``Image.open``, which would override a larger ``max_pixels`` the user asked for.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        saved_limit = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved_limit
+
+
+def _header_orientation(im: Image.Image) -> int:
+    """The EXIF orientation tag, read without decoding the pixels.
+
+    ``getexif()`` on a PNG decodes the whole image to look for an eXIf chunk
+    after the pixel data; only a chunk before them (where Pillow and most
+    writers put it) is read here. The pipeline checks boxes again against the
+    decoded image, so a late chunk cannot slip a box past the check.
+    """
+    if im.format == "PNG" and "exif" not in im.info:
+        return 1
+    return im.getexif().get(0x0112, 1)
+
+
 def _check_readable(path: Path) -> None:
     if not path.exists():
         raise ImageReadError(f"{path}: file not found; check the path")
@@ -79,9 +110,9 @@ def image_size(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     path = Path(path)
     _check_readable(path)
     try:
-        with Image.open(path) as im:
+        with _own_pixel_limit(), Image.open(path) as im:
             width, height = im.size
-            orientation = im.getexif().get(0x0112, 1)
+            orientation = _header_orientation(im)
     except UnidentifiedImageError:
         raise ImageReadError(f"{path}: not a readable image (PNG, JPEG, TIFF or BMP expected)") from None
     except OSError as e:
@@ -145,17 +176,10 @@ def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     path = Path(path)
     image_size(path, max_pixels)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            saved_limit = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = None  # our own limit was checked above
-            try:
-                with Image.open(path) as im:
-                    im.load()
-                    im = ImageOps.exif_transpose(im)
-                    rgb, opaque = _to_rgb(im)
-            finally:
-                Image.MAX_IMAGE_PIXELS = saved_limit
+        with _own_pixel_limit(), Image.open(path) as im:
+            im.load()
+            im = ImageOps.exif_transpose(im)
+            rgb, opaque = _to_rgb(im)
     except (OSError, SyntaxError, ValueError) as e:
         message = str(e)
         if "truncated" in message or "broken" in message or "EOF" in message:

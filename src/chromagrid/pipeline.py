@@ -1,9 +1,10 @@
 """The pipeline: config in, grid (and files) out. Stages never read files; this does."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,10 +14,11 @@ import xarray as xr
 from . import __version__
 from .colorscale import ColorScale, from_colorbar, from_colormap, from_colors
 from .config import Config, check_against_image, load_config, validate_config
-from .decode import Decoded, decode
+from .decode import Decoded, clean_overlays, decode, smooth_values
 from .errors import ChromagridError
 from .export import write_grid
-from .georef import extent_transform, make_grid, parse_crs, pixel_transform
+from .georef import (GridPlan, PixelMapping, georeferenced_grid, make_grid, mapping_from_axes, mapping_from_extent,
+                     mapping_from_gcps, parse_crs, pixel_transform, plan_grid)
 from .image import RasterImage, image_size, read_image
 
 
@@ -40,6 +42,14 @@ class Result:
         Colour distance (delta E) over the pixels that got a value: mean, p50, p95, max.
     outputs : list of Path
         Files written.
+    points : pandas.DataFrame or None
+        When reducing: one row per point, ``x``, ``y`` (world or pixel
+        coordinates), ``value``, ``n_pixels``, ``cluster``, ``row``, ``col``.
+    checks : dict or None
+        When reducing: reconstruction and colour round-trip errors, the
+        reduction ratio and the tolerance verdict (see :mod:`chromagrid.checks`).
+    reconstruction : xarray.DataArray or None
+        When reducing: the grid rebuilt from the points.
     """
 
     grid: xr.Dataset
@@ -49,6 +59,10 @@ class Result:
     masked_fraction: float
     distance_stats: dict
     outputs: list[Path] = field(default_factory=list)
+    georef: dict | None = None
+    points: "pd.DataFrame | None" = None
+    checks: dict | None = None
+    reconstruction: xr.DataArray | None = None
 
     @property
     def value(self) -> xr.DataArray:
@@ -64,6 +78,8 @@ class Result:
             "masked_fraction": self.masked_fraction,
             "distance": self.distance_stats,
             "outputs": [str(p) for p in self.outputs],
+            **({"georef": self.georef} if self.georef is not None else {}),
+            **({"checks": self.checks} if self.checks is not None else {}),
         }
 
 
@@ -78,6 +94,21 @@ def build_scale(config: Config, rgb: np.ndarray) -> ColorScale:
     return from_colorbar(rgb, s.colorbar_box, vmin, vmax, s.norm, s.boundaries, s.colorbar_orientation)
 
 
+#: Image formats with lossy compression: ``decode.smooth: auto`` smooths these.
+LOSSY_FORMATS = ("JPEG", "MPO", "WEBP")
+
+
+def wants_smoothing(config: Config) -> bool:
+    """Whether to smooth the decoded values: ``decode.smooth``, or for ``auto`` whether the input is JPEG."""
+    smooth = config.decode.smooth
+    if smooth != "auto":
+        return bool(smooth)
+    from PIL import Image
+
+    with Image.open(config.input) as im:  # the header only; the file was read successfully before
+        return im.format in LOSSY_FORMATS
+
+
 def distance_statistics(decoded: Decoded) -> dict:
     """Mean, median, 95th percentile and max colour distance over valid pixels."""
     d = decoded.distance[decoded.valid]
@@ -85,6 +116,23 @@ def distance_statistics(decoded: Decoded) -> dict:
         return {"mean": None, "p50": None, "p95": None, "max": None}
     p50, p95 = np.percentile(d, [50, 95])
     return {"mean": float(d.mean()), "p50": float(p50), "p95": float(p95), "max": float(d.max())}
+
+
+#: Config keys left out of :func:`config_sha256`: where the figure and its outputs live, not how it is decoded
+#: (the input's content is recorded by its own SHA-256).
+CONFIG_HASH_EXCLUDES = ("input", "output")
+
+
+def config_sha256(config: Config) -> str:
+    """SHA-256 of the canonical resolved config (sorted-key JSON), without the file paths.
+
+    Two runs with equal hashes decode the same figure bytes the same way; the
+    batch runner compares it with the ``chromagrid_config_sha256`` attribute of
+    existing outputs to decide whether they are up to date.
+    """
+    data = {k: v for k, v in config.resolved().items() if k not in CONFIG_HASH_EXCLUDES}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def provenance(config: Config, image: RasterImage, scale: ColorScale, box) -> dict:
@@ -106,7 +154,30 @@ def provenance(config: Config, image: RasterImage, scale: ColorScale, box) -> di
         "vmin": scale.vmin,
         "vmax": scale.vmax,
         "chromagrid_config": json.dumps(config.resolved(), sort_keys=True),
+        "chromagrid_config_sha256": config_sha256(config),
     }
+
+
+def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.ndarray | None = None,
+               table: ColorScale | None = None, overlay_width: int | None = None) -> Decoded:
+    """The decode steps of :func:`run` on the plot box's pixels: colour to value, then overlay clean-up.
+
+    :mod:`chromagrid.tiles` calls this on each tile (with overlap) of a very
+    large figure, so tiled and untiled runs decode the same way; it passes
+    what is set by the whole figure: ``table``, the scale variant picked for
+    it (used by :func:`~chromagrid.decode.decode` instead of picking per
+    tile), and ``overlay_width``, the stroke width for the whole box's size.
+    """
+    decoded = decode(rgb, scale if table is None else table, config.decode.max_distance, opaque)
+    if config.decode.overlays != "keep":
+        decoded = clean_overlays(decoded, scale, width=overlay_width, fill=config.decode.overlays == "fill")
+    if wants_smoothing(config):
+        decoded = smooth_values(decoded, scale)
+    if opaque is not None and not opaque.all():  # transparent pixels stay no data: never filled across
+        value = decoded.value.copy()
+        value[~opaque] = np.nan
+        decoded = replace(decoded, value=value)
+    return decoded
 
 
 def run(config: Config | dict | str | os.PathLike) -> Result:
@@ -132,31 +203,133 @@ def run(config: Config | dict | str | os.PathLike) -> Result:
     width, height = image_size(config.input, config.image.max_pixels)
     check_against_image(config, width, height)
     image = read_image(config.input, config.image.max_pixels)
+    if image.size != (width, height):  # an EXIF orientation the header did not show (PNG eXIf after the pixels)
+        width, height = image.size
+        check_against_image(config, width, height)
     box = config.box or (0, 0, width, height)
     x0, y0, x1, y1 = box
     scale = build_scale(config, image.rgb)
     opaque = image.opaque[y0:y1, x0:x1] if image.opaque is not None else None
-    decoded = decode(image.rgb[y0:y1, x0:x1], scale, config.decode.max_distance, opaque)
+    decoded = decode_box(config, image.rgb[y0:y1, x0:x1], scale, opaque)
     valid = decoded.valid
     if not valid.any():
         raise ChromagridError(
             f"{config.input}: no pixel in box {list(box)} is within delta E {config.decode.max_distance} of the "
             f"colour scale '{scale.name}'; check the colormap, its reversal (_r), the box, or raise "
             "decode.max_distance")
-    georef = config.georef
-    if georef.extent is not None:
-        transform = extent_transform(georef.extent, x1 - x0, y1 - y0)
+    if config.decode.native_grid:  # one value per cell of a nearest-neighbour raster (see chromagrid.cells)
+        return _run_native_grid(config, image, scale, tuple(box), decoded)
+    distance = decoded.distance if config.decode.keep_distance else None
+    attrs = provenance(config, image, scale, box)
+    rgb_box = image.rgb[y0:y1, x0:x1]
+    mapping = pixel_mapping(config, box)
+    plan = None
+    if mapping is None:
+        grid = make_grid(decoded.value, pixel_transform(box), None, distance=distance, attrs=attrs,
+                         units=config.units)
     else:
-        transform = pixel_transform(box)
-    crs = parse_crs(georef.crs) if georef.crs else None
-    grid = make_grid(decoded.value, transform, crs,
-                     distance=decoded.distance if config.decode.keep_distance else None,
-                     attrs=provenance(config, image, scale, box), units=config.units)
+        g = config.georef
+        plan = plan_grid(mapping, x1 - x0, y1 - y0, parse_crs(g.target_crs) if g.target_crs else None,
+                         g.resolution, g.resampling)
+        axis_units = (g.axes.x_units, g.axes.y_units) if g.axes is not None else (None, None)
+        grid = georeferenced_grid(decoded.value, mapping, distance=distance, attrs=attrs, units=config.units,
+                                  axis_units=axis_units, plan=plan)
     result = Result(grid=grid, scale=scale, config=config, box=tuple(box),
-                    masked_fraction=float(1.0 - valid.mean()), distance_stats=distance_statistics(decoded))
+                    masked_fraction=float(1.0 - valid.mean()), distance_stats=distance_statistics(decoded),
+                    georef=georef_summary(plan) if plan is not None else None)
+    settings = config.reduce_settings
+    if settings is not None:  # before the grid is written: the checks go into its attributes
+        reduce_and_check(result, rgb_box if plan is None else rgb_on_grid(plan, rgb_box), settings)
     for path in config.output:
-        result.outputs.append(write_grid(grid, path))
+        result.outputs.append(write_grid(grid, path, config.export.options()))
+    if settings is not None:
+        write_reduction_outputs(result, image.rgb)
     return result
+
+
+def pixel_mapping(config: Config, box) -> PixelMapping | None:
+    """How the box's pixels map to world coordinates, from the config's ``georef`` (None: pixel indices).
+
+    Reads ``georef.gcps_file`` when given; the GCP transform is fitted here and its
+    residuals are in ``mapping.report``.
+    """
+    g = config.georef
+    x0, y0, x1, y1 = box
+    crs = parse_crs(g.crs) if g.crs else None
+    if g.extent is not None:
+        return mapping_from_extent(g.extent, x1 - x0, y1 - y0, crs)
+    if g.axes is not None:
+        return mapping_from_axes(g.axes.axis("x"), g.axes.axis("y"), box, crs)
+    if g.transform_name is not None:
+        gcps, file_crs = g.load_gcps()
+        return mapping_from_gcps(gcps, g.transform_name, box, crs or file_crs)
+    return None
+
+
+def georef_summary(plan: GridPlan) -> dict:
+    """JSON-able description of the georeferencing (method, grid, CRSs, GCP residuals) for the report."""
+    m = plan.mapping
+    out = {"method": m.method, "transform": m.transform_name, "warped": plan.target is not None,
+           "grid": plan.describe(), "crs": m.crs.to_string() if m.crs is not None else None,
+           "target_crs": plan.crs.to_string() if plan.crs is not None else None}
+    if plan.target is not None:
+        out["resampling"] = plan.resampling
+    if m.report is not None:
+        out["gcps"] = m.report.as_dict()
+    return out
+
+
+def rgb_on_grid(plan: GridPlan, rgb_box: np.ndarray) -> np.ndarray:
+    """The box's RGB pixels placed on the grid as the values were (flipped or warped; 0 outside the figure)."""
+    channels, _ = plan.apply([rgb_box[..., i].astype(np.float32) for i in range(3)])
+    return np.nan_to_num(np.stack(channels, axis=-1), nan=0.0).astype(np.uint8)
+
+
+def reduce_and_check(result: Result, rgb_box: np.ndarray, settings) -> None:
+    """Reduce ``result.grid`` to points, rebuild the grid from them and check the cost (fills the result)."""
+    from .checks import build_checks, checks_attrs, reconstruct
+    from .reduce import reduce_field, search
+
+    value = result.grid["value"].values
+    x, y = result.grid["x"].values, result.grid["y"].values
+    if settings.target_rmse_percent is not None:
+        reduction = search(value, settings, float(result.scale.vmax - result.scale.vmin), x, y)
+    else:
+        reduction = reduce_field(value, settings, x, y)
+    method = reduction.reconstruct or settings.reconstruct  # the search may choose it
+    rebuilt = reconstruct(reduction.points, x, y, method, settings.outside)
+    result.points = reduction.points
+    result.checks = build_checks(value, rebuilt, rgb_box, result.scale, reduction, settings)
+    result.reconstruction = xr.DataArray(rebuilt, dims=("y", "x"), coords={"x": result.grid["x"],
+                                                                            "y": result.grid["y"]},
+                                         name="reconstruction",
+                                         attrs={"long_name": "value rebuilt from the reduced points"})
+    result.grid.attrs.update(checks_attrs(result.checks))
+
+
+def write_reduction_outputs(result: Result, rgb: np.ndarray) -> None:
+    """Write the point files, the diagnostic figure and the JSON report a config asks for."""
+    from .export import atomic_output
+    from .georef import grid_crs, grid_transform
+    from .points import write_points
+
+    config, grid = result.config, result.grid
+    attrs = {k: v for k, v in grid.attrs.items() if k != "chromagrid_transform"}  # checks included
+    for path in config.points:
+        result.outputs.extend(write_points(result.points, path, grid_crs(grid), grid_transform(grid), attrs,
+                                           dict(grid["x"].attrs), dict(grid["y"].attrs),
+                                           dict(grid["value"].attrs)))
+    if config.figure is not None:
+        from .figure import draw_figure
+
+        result.outputs.append(draw_figure(config.figure, rgb, result.box, grid["value"].values, result.points,
+                                          result.reconstruction.values, result.scale, result.checks,
+                                          title=f"chromagrid: {Path(config.input).name}"))
+    if config.report is not None:
+        report = {**result.summary(), "outputs": [str(p) for p in [*result.outputs, config.report]]}
+        with atomic_output(config.report) as tmp:
+            tmp.write_text(json.dumps(report, indent=2, allow_nan=False), encoding="utf-8")
+        result.outputs.append(Path(config.report))
 
 
 def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | None = None,
@@ -164,7 +337,10 @@ def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float |
              ncolors: int | None = None, colors=None, values=None, colorbar_box=None,
              colorbar_range=None, colorbar_orientation: str | None = None, extent=None,
              crs: str | None = None, max_distance: float | None = None, output=None,
-             units: str | None = None, title: str | None = None) -> Result:
+             units: str | None = None, title: str | None = None, max_pixels: int | None = None,
+             reduce=None, points=None, report=None, figure=None, axes=None, gcps=None, gcps_file=None,
+             transform: str | None = None, target_crs: str | None = None, resolution=None,
+             resampling: str | None = None, export=None) -> Result:
     """Decode one colour-mapped figure into a grid.
 
     Parameters
@@ -189,11 +365,32 @@ def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float |
     extent : (left, right, bottom, top), optional
         World coordinates of the box's outer edges.
     crs : str, optional
-        CRS of ``extent`` (EPSG code, WKT, PROJ string).
+        CRS of ``extent``, ``axes`` or the GCPs' map coordinates (EPSG code, WKT, PROJ string).
+    axes : dict, optional
+        Axis calibration: ``{"x": [[col_a, value_a], [col_b, value_b]], "y": [[row_a, ...], ...],
+        "x_scale": "linear" | "log", "y_scale": ...}`` in image pixel coordinates.
+    gcps : list of [col, row, x, y], optional
+        Ground control points (image pixel coordinates, map coordinates).
+    gcps_file : path, optional
+        A QGIS Georeferencer ``.points`` file instead of ``gcps``.
+    transform : str, optional
+        GCP transform: linear, helmert, polynomial1 (default), polynomial2, polynomial3, projective, tps.
+    target_crs, resolution, resampling : optional
+        Warp the grid to this CRS / cell size with this rasterio resampling (default nearest).
+    export : dict, optional
+        Export options (compress, predictor, complevel, tiled, blocksize, world_file, aux_xml).
     max_distance : float, optional
         Colour distance (CIE76 delta E) beyond which a pixel is no data.
     output : path or list of paths, optional
         ``.nc`` and/or ``.tif`` files to write.
+    max_pixels : int, optional
+        Refuse images with more pixels than this (default 250 million).
+    reduce : chromagrid.Reduce or dict, optional
+        Reduce the field to points and check the cost: ``result.points``, ``result.checks``.
+    points : path or list of paths, optional
+        Point files to write: ``.csv``, ``.parquet``, ``.geojson``, ``.nc`` (imply ``reduce``).
+    report, figure : path, optional
+        JSON report and diagnostic PNG to write (imply ``reduce``).
 
     Returns
     -------
@@ -205,7 +402,196 @@ def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float |
         values=values, colorbar_box=colorbar_box, colorbar_range=colorbar_range,
         colorbar_orientation=colorbar_orientation).items() if v is not None}
     data = {"input": str(image), "scale": scale, "output": output, "box": box, "units": units, "title": title,
-            "georef": {k: v for k, v in dict(extent=extent, crs=crs).items() if v is not None}}
+            "georef": {k: v for k, v in dict(extent=extent, crs=crs, axes=axes, gcps=gcps, gcps_file=gcps_file,
+                                             transform=transform, target_crs=target_crs, resolution=resolution,
+                                             resampling=resampling).items() if v is not None},
+            "export": export}
     if max_distance is not None:
         data["decode"] = {"max_distance": max_distance}
+    if max_pixels is not None:
+        data["image"] = {"max_pixels": max_pixels}
+    data.update(reduce=reduce, points=points, report=report, figure=figure)
     return run(validate_config({k: v for k, v in data.items() if v is not None}, source="digitize"))
+
+
+# --------------------------------------------------------------------------- cells (cell heat maps, native grids)
+def _cell_mapping(mapping: PixelMapping, grid, box) -> PixelMapping:
+    """A box pixel mapping turned into one for the cells of an equal grid (cell (col, row) coordinates)."""
+    from affine import Affine
+
+    ox, oy = grid.x_edges[0] - box[0], grid.y_edges[0] - box[1]
+    sx = (grid.x_edges[-1] - grid.x_edges[0]) / grid.shape[1]
+    sy = (grid.y_edges[-1] - grid.y_edges[0]) / grid.shape[0]
+    scale_xy = np.array([sx, sy])
+    offset = np.array([ox, oy])
+    forward = mapping.forward
+    affine = (mapping.affine * Affine.translation(ox, oy) * Affine.scale(sx, sy)
+              if mapping.affine is not None else None)
+    return replace(mapping, forward=lambda p: forward(offset + np.asarray(p, float).reshape(-1, 2) * scale_xy),
+                   affine=affine)
+
+
+def _run_native_grid(config: Config, image: RasterImage, scale: ColorScale, box, decoded: Decoded) -> Result:
+    """``decode.native_grid``: the grid at the raster's own resolution, one value per detected cell."""
+    from affine import Affine
+
+    from .cells import native_grid
+    from .errors import ConfigError
+
+    if config.reduce_settings is not None:
+        raise ConfigError("decode.native_grid gives one value per cell; it does not combine with reduce, points, "
+                          "report or figure: remove native_grid or those")
+    x0, y0, x1, y1 = box
+    grid, cells = native_grid(image.rgb[y0:y1, x0:x1], decoded, scale, box)
+    nr, nc = grid.shape
+    values = cells.values.astype(np.float32)
+    distance = cells.distance.astype(np.float32) if config.decode.keep_distance else None
+    attrs = provenance(config, image, scale, box)
+    attrs.update(native_grid=json.dumps(grid.describe()))
+    mapping = pixel_mapping(config, box)
+    plan = None
+    if mapping is None:
+        sx = (grid.x_edges[-1] - grid.x_edges[0]) / nc
+        sy = (grid.y_edges[-1] - grid.y_edges[0]) / nr
+        # world coordinates are image pixel indices (pixel c's centre is c), as for a per-pixel grid
+        transform = Affine(sx, 0.0, grid.x_edges[0] - 0.5, 0.0, sy, grid.y_edges[0] - 0.5)
+        out = make_grid(values, transform, None, distance=distance, attrs=attrs, units=config.units)
+    else:
+        g = config.georef
+        cell_mapping = _cell_mapping(mapping, grid, box)
+        plan = plan_grid(cell_mapping, nc, nr, parse_crs(g.target_crs) if g.target_crs else None,
+                         g.resolution, g.resampling)
+        axis_units = (g.axes.x_units, g.axes.y_units) if g.axes is not None else (None, None)
+        out = georeferenced_grid(values, cell_mapping, distance=distance, attrs=attrs, units=config.units,
+                                 axis_units=axis_units, plan=plan)
+    finite = np.isfinite(values)
+    d = cells.distance[finite]
+    stats = ({"mean": float(d.mean()), "p50": float(np.median(d)), "p95": float(np.percentile(d, 95)),
+              "max": float(d.max())} if d.size else {"mean": None, "p50": None, "p95": None, "max": None})
+    result = Result(grid=out, scale=scale, config=config, box=tuple(box),
+                    masked_fraction=float(1.0 - finite.mean()), distance_stats=stats,
+                    georef=georef_summary(plan) if plan is not None else None)
+    for path in config.output:
+        result.outputs.append(write_grid(out, path, config.export.options()))
+    return result
+
+
+def run_cells(config):
+    """Measure one cell heat map: find the area and the grid, one value per cell, write the outputs.
+
+    Parameters
+    ----------
+    config : CellsConfig, dict, or path to a YAML/TOML file
+
+    Returns
+    -------
+    chromagrid.cells.CellsResult
+
+    Raises
+    ------
+    ChromagridError
+        For any problem with the input (no grid found, a box without colour-scale
+        pixels, more cells than pixels, ...), before anything is written.
+    """
+    from .cells import measure_cells, write_diagnostic, write_matrix, write_report
+    from .config import CellsConfig, load_cells_config, validate_cells_config
+
+    if isinstance(config, (str, os.PathLike)):
+        config = load_cells_config(config)
+    elif isinstance(config, dict):
+        config = validate_cells_config(config)
+    elif not isinstance(config, CellsConfig):
+        raise TypeError("run_cells needs a CellsConfig, a dict or a config file path")
+    width, height = image_size(config.input, config.image.max_pixels)
+    check_against_image(config, width, height)
+    image = read_image(config.input, config.image.max_pixels)
+    if image.size != (width, height):
+        width, height = image.size
+        check_against_image(config, width, height)
+    scale = build_scale(config, image.rgb)
+    exclude = [config.scale.colorbar_box] if config.scale.colorbar_box is not None else []
+    result = measure_cells(image.rgb, scale, box=config.box, rows=config.n_rows, cols=config.n_cols,
+                           max_distance=(config.decode.max_distance
+                                         if "max_distance" in config.decode.model_fields_set else None),
+                           opaque=image.opaque,
+                           min_pixels=config.min_pixels, row_labels=config.row_labels,
+                           col_labels=config.col_labels, exclude=exclude, allow_unequal=config.unequal,
+                           source=str(config.input))
+    name = Path(image.path).name
+    attrs = {
+        "title": config.title or f"Cell values decoded from {name}",
+        "source": f"chromagrid {__version__} from the cell heat map {name}",
+        "chromagrid_version": __version__, "source_image": name, "source_image_sha256": image.sha256,
+        "colorscale": json.dumps(scale.describe()), "units": config.units,
+        "chromagrid_config": json.dumps(config.resolved(), sort_keys=True),
+    }
+    result.matrix.attrs.update({k: v for k, v in attrs.items() if v is not None})
+    for path in config.output:
+        result.outputs.append(write_matrix(result, path, attrs))
+    if config.figure is not None:
+        result.outputs.append(write_diagnostic(result, image.rgb, config.figure))
+    if config.report is not None:
+        result.outputs.append(Path(config.report))
+        write_report(result, config.report, {"source_image_sha256": image.sha256,
+                                             "config": config.resolved()})
+    return result
+
+
+def cells(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | None = None,
+          vmax: float | None = None, norm: str = "linear", boundaries=None, ncolors: int | None = None,
+          colors=None, values=None, colorbar_box=None, colorbar_range=None, colorbar_orientation: str | None = None,
+          box=None, rows: int | None = None, cols: int | None = None, row_labels=None, col_labels=None,
+          output=None, report=None, figure=None, max_distance: float | None = None, min_pixels: int | None = None,
+          unequal: bool | None = None, max_pixels: int | None = None, units: str | None = None,
+          title: str | None = None):
+    """Measure a cell heat map: find its cells and give back the matrix.
+
+    Parameters
+    ----------
+    image : path-like
+        PNG, JPEG, TIFF or BMP of a cell heat map (``seaborn.heatmap``, ``imshow``
+        of a matrix, a correlation or confusion matrix).
+    cmap, vmin, vmax, norm, boundaries, ncolors, colors, values :
+        The colour scale, as for :func:`digitize`.
+    colorbar_box, colorbar_range, colorbar_orientation : optional
+        Sample the colour scale from the figure's colorbar instead.
+    box : (x0, y0, x1, y1), optional
+        The heat-map area; found when omitted (the largest region of colours
+        close to the scale, the colorbar left out).
+    rows, cols : int, optional
+        Known numbers of rows and columns; the cell positions are still fitted.
+    row_labels, col_labels : sequence of str, optional
+        Labels of the rows (top first) and columns; imply ``rows``/``cols``.
+    output : path or list of paths, optional
+        ``.csv``, ``.nc`` or ``.npy`` matrix files to write.
+    report, figure : path, optional
+        JSON report (box, grid, per-cell pixel counts and colour distances)
+        and a diagnostic PNG with the detected grid drawn over the figure.
+    max_distance : float, optional
+        Colour distance (delta E) beyond which a pixel is not a cell colour.
+    min_pixels : int, optional
+        A cell with fewer usable interior pixels is NaN (default 3).
+    unequal : bool, optional
+        Accept cells of unequal sizes (default True).
+
+    Returns
+    -------
+    chromagrid.cells.CellsResult
+        ``.matrix`` (xarray.DataArray on (row, col), NaN where a cell has no
+        usable pixels), ``.cell_boxes``, ``.box``, ``.grid``, ``.pixel_counts``,
+        ``.distances``.
+    """
+    from .config import validate_cells_config
+
+    scale = {k: v for k, v in dict(
+        cmap=cmap, vmin=vmin, vmax=vmax, norm=norm, boundaries=boundaries, ncolors=ncolors, colors=colors,
+        values=values, colorbar_box=colorbar_box, colorbar_range=colorbar_range,
+        colorbar_orientation=colorbar_orientation).items() if v is not None}
+    data = {"input": str(image), "scale": scale, "output": output, "report": report, "figure": figure,
+            "box": box, "rows": rows, "cols": cols, "row_labels": row_labels, "col_labels": col_labels,
+            "min_pixels": min_pixels, "unequal": unequal, "units": units, "title": title}
+    if max_distance is not None:
+        data["decode"] = {"max_distance": max_distance}
+    if max_pixels is not None:
+        data["image"] = {"max_pixels": max_pixels}
+    return run_cells(validate_cells_config({k: v for k, v in data.items() if v is not None}, source="cells"))
