@@ -2,7 +2,8 @@
 """Accuracy benchmark: chromagrid on the public corpus (../shared/bench), scored by its own scorer.
 
     .venv/bin/python bench/accuracy.py [--manifest PATH] [--out DIR] [--id ID ...]
-                                       [--max-distance DE] [--smooth auto|on|off]
+                                       [--max-distance DE] [--overlays fill|mask|keep]
+                                       [--smooth auto|true|false] [--quiet] [--markdown]
 
 For every ``field`` and ``map`` case of the manifest (stress cases of those
 kinds included) this:
@@ -141,6 +142,21 @@ def judge(case: dict, ours: dict, naive: dict) -> tuple[bool, float, str]:
     return ok_err and ok_cov, target, "; ".join(why)
 
 
+def summary_line(cases: list[dict], ours: dict[str, dict]) -> str:
+    """Means over the cases: nRMSE by format, coverage, false fills (cases with masked cells)."""
+    def mean(values):
+        values = [v for v in values if v is not None and not math.isnan(v)]
+        return sum(values) / len(values) if values else float("nan")
+
+    rows = {fmt_: [ours[c["id"]] for c in cases if c["format"] == fmt_] for fmt_ in ("png", "jpeg")}
+    return ("means: nRMSE PNG {:.3f}% (floor {:.3f}%), JPEG {:.3f}% (floor {:.3f}%); coverage {:.2f}%; "
+            "false fills {:.2f}%".format(
+                mean(r["nrmse"] for r in rows["png"]), mean(r["qfloor"] for r in rows["png"]),
+                mean(r["nrmse"] for r in rows["jpeg"]), mean(r["qfloor"] for r in rows["jpeg"]),
+                mean(ours[c["id"]]["coverage"] for c in cases),
+                mean(ours[c["id"]]["false_fill"] for c in cases)))
+
+
 def fmt(v, nd=3) -> str:
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{nd}f}"
 
@@ -154,7 +170,11 @@ def main(argv=None) -> int:
                     help="folder for naive_decode.py's predictions (default: OUT/../naive)")
     ap.add_argument("--id", action="append", help="only this case (repeatable)")
     ap.add_argument("--max-distance", type=float, default=None, help="decode.max_distance (default: chromagrid's)")
-    ap.add_argument("--smooth", default=None, help="decode.smooth (default: chromagrid's)")
+    ap.add_argument("--overlays", choices=("fill", "mask", "keep"), default=None,
+                    help="decode.overlays (default: chromagrid's)")
+    ap.add_argument("--smooth", choices=("auto", "true", "false"), default=None,
+                    help="decode.smooth (default: chromagrid's)")
+    ap.add_argument("--quiet", action="store_true", help="leave out score.py's own table")
     ap.add_argument("--markdown", action="store_true", help="also print the per-case table as Markdown")
     a = ap.parse_args(argv)
 
@@ -164,14 +184,16 @@ def main(argv=None) -> int:
     options = {}
     if a.max_distance is not None:
         options["max_distance"] = a.max_distance
+    if a.overlays is not None:
+        options["overlays"] = a.overlays
     if a.smooth is not None:
-        options["smooth"] = a.smooth
+        options["smooth"] = {"true": True, "false": False}.get(a.smooth, a.smooth)
     naive_out = a.naive_out or a.out.parent / "naive"
 
     print(f"chromagrid on {len(cases)} field/map cases of {manifest}")
     seconds = predict(cases, root, a.out, options)
     print(f"predictions in {a.out} ({sum(seconds.values()):.1f} s in chromagrid.run)\n")
-    ours = score(manifest, a.out, cases, show=True)
+    ours = score(manifest, a.out, cases, show=not a.quiet)
     predict_naive(cases, root, naive_out)
     naive = score(manifest, naive_out, cases, show=False)
 
@@ -190,12 +212,13 @@ def main(argv=None) -> int:
         print(f"{case['id']:<12} {fmt_name:<5} {case['truth_kind']:<6} {fmt(o['nrmse']):>7} {fmt(o['qfloor']):>7} "
               f"{fmt(n['nrmse']):>7} {fmt(target):>7} {fmt(o['coverage'], 1):>6} {fmt(o['false_fill'], 1):>6} "
               f"{seconds[case['id']]:>5.1f}  {'PASS' if ok else 'FAIL: ' + why}")
-        lines.append(f"| {case['id']} | {fmt_name} | {fmt(o['nrmse'])} | {fmt(o['qfloor'])} | {fmt(n['nrmse'])} | "
+        lines.append(f"| {case['id']} | {fmt_name} | {fmt(o['nrmse'])} | {fmt(o['qfloor'])} | {fmt(n['nrmse'])} | {fmt(target)} | "
                      f"{fmt(o['coverage'], 1)} | {fmt(o['false_fill'], 1)} | {'yes' if ok else 'no'} |")
     print(f"\ntargets met: {met} of {len(cases)} cases")
+    print(summary_line(cases, ours))
     if a.markdown:
-        print("\n| case | format | nRMSE % | floor % | naive % | coverage % | false fills % | target met |")
-        print("|---|---|---:|---:|---:|---:|---:|---|")
+        print("\n| case | format | nRMSE % | floor % | naive % | target % | coverage % | false fills % | target met |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---|")
         print("\n".join(lines))
     return 0
 

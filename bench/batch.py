@@ -99,7 +99,7 @@ def throughput(n: int, width: int, height: int, workers: tuple[int, ...]) -> dic
     rates = {}
     for k in workers:
         plan = plan_batch(config, force=True)
-        with LocalCluster(n_workers=k, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=k, threads_per_worker=1, processes=True, dashboard_address=":0",
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             client.run(_warm)
             start = time.perf_counter()
@@ -109,8 +109,9 @@ def throughput(n: int, width: int, height: int, workers: tuple[int, ...]) -> dic
         if failed:
             raise SystemExit(f"{len(failed)} figures failed: {failed[0]['error']}")
         rates[k] = n / elapsed
+        busy = sum(r["elapsed_s"] for r in records)
         print(f"  {k} worker{'s' if k > 1 else ' '}: {n} figures ({width}x{height}) in {elapsed:6.2f} s = "
-              f"{rates[k]:5.2f} figures/s", flush=True)
+              f"{rates[k]:5.2f} figures/s (tasks busy {busy / elapsed:.2f} workers on average)", flush=True)
     return rates
 
 
@@ -191,7 +192,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     if not args.skip_batch:
         width, height = (int(v) for v in args.size.split("x"))
-        print(f"batch throughput ({os.cpu_count()} cores):", flush=True)
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        print(f"batch throughput ({os.cpu_count()} cores, load average {load} before the run):", flush=True)
         rates = throughput(args.figures, width, height, (1, 2))
         print(f"  speed-up 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x")
     if not args.skip_tiles:

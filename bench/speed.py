@@ -17,6 +17,8 @@
    * chromagrid's colour-to-value step: ``chromagrid.decode.decode()`` on the
      already read array (and, for information, the overlay clean-up the
      pipeline runs after it);
+   The steps take turns (read, plain, decode, read, ...) so that each sees
+   the same share of whatever else runs on the machine;
 3. prints megapixels per second, the ratio plain / chromagrid (target >= 40),
    chromagrid / Pillow read (target <= 1.5), and the peak memory of the decode
    step traced with tracemalloc (target < 10x the RGB array's size).
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import tempfile
@@ -67,16 +70,12 @@ def read_png(path: Path) -> np.ndarray:
         return np.asarray(im.convert("RGB"))
 
 
-def median_time(fn, repeat: int) -> tuple[float, object]:
-    """Median wall time of ``repeat`` calls, and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        out = None
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
+def timed(fn) -> float:
+    """Wall time of one call (after a garbage collection)."""
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def plain_decoder(cmap_name: str = "viridis", samples: int = 10_000):
@@ -116,26 +115,31 @@ def main(argv=None) -> int:
     from chromagrid.colorscale import from_colormap
     from chromagrid.decode import clean_overlays, decode
 
+    scale = from_colormap("viridis", vmin=0.0, vmax=1.0)
+    plain = plain_decoder()
+    times = {"read": [], "plain": [], "decode": [], "clean": []}
     with tempfile.TemporaryDirectory() as tmp:
         png = Path(tmp) / "field.png"
         write_figure(png, a.size)
-        t_read, rgb = median_time(lambda: read_png(png), a.repeat)
+        rgb = read_png(png)
+        rows = max(1, min(rgb.shape[0], int(round(a.plain_mp * 1e6 / rgb.shape[1]))))
+        part = np.ascontiguousarray(rgb[:rows])
+        decoded = decode(rgb, scale)  # warm-up (imports, first allocations)
+        # the steps take turns, so that each sees the same share of whatever else runs on the machine
+        for _ in range(a.repeat):
+            times["read"].append(timed(lambda: read_png(png)))
+            times["plain"].append(timed(lambda: plain(part)))
+            times["decode"].append(timed(lambda: decode(rgb, scale)))
+            times["clean"].append(timed(lambda: clean_overlays(decoded, scale)))
     mp = rgb.shape[0] * rgb.shape[1] / 1e6
-    scale = from_colormap("viridis", vmin=0.0, vmax=1.0)
-
-    rows = max(1, min(rgb.shape[0], int(round(a.plain_mp * 1e6 / rgb.shape[1]))))
-    part = np.ascontiguousarray(rgb[:rows])
-    plain = plain_decoder()
-    t_part, _ = median_time(lambda: plain(part), a.repeat)
     part_mp = part.shape[0] * part.shape[1] / 1e6
-    t_plain = t_part * mp / part_mp
-
-    t_decode, decoded = median_time(lambda: decode(rgb, scale), a.repeat)
-    t_clean, _ = median_time(lambda: clean_overlays(decoded, scale), a.repeat)
+    t_read, t_decode, t_clean = (statistics.median(times[k]) for k in ("read", "decode", "clean"))
+    t_plain = statistics.median(times["plain"]) * mp / part_mp
     mem = peak_memory(lambda: decode(rgb, scale))
 
     print(f"figure: {rgb.shape[1]}x{rgb.shape[0]} = {mp:.1f} MP smooth field, viridis, nearest, PNG; "
-          f"{decoded.n_colors} distinct colours; medians of {a.repeat} runs in one process")
+          f"{decoded.n_colors} distinct colours; medians of {a.repeat} runs in one process "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"{'step':<44} {'seconds':>8} {'MP/s':>8}")
     print(f"{'Pillow: read the PNG':<44} {t_read:>8.3f} {mp / t_read:>8.1f}")
     print(f"{'plain: cKDTree(10,000 RGB samples).query':<44} {t_plain:>8.3f} {mp / t_plain:>8.2f}"

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -47,7 +47,7 @@ def cluster():
     # of a task whose worker died, so the killed-worker test is quick and deterministic
     with dask.config.set({"distributed.scheduler.allowed-failures": 1,
                           "distributed.scheduler.worker-saturation": 1.0}):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                silence_logs=logging.ERROR)
     yield cluster
     cluster.close()
@@ -214,37 +214,51 @@ def test_killed_worker_leaves_complete_outputs_and_a_rerun_finishes(tmp_path, cl
 
 
 def _slow_on_fig02(config):
-    """A task that takes a while on one figure, so the batch can be interrupted while it runs."""
+    """A task that holds on to one figure until the test releases it, so the batch is interrupted meanwhile."""
     if config.input.name == "fig02.png":
-        time.sleep(4)
+        release = config.input.parent.parent / "release"
+        deadline = time.time() + 60
+        while not release.exists() and time.time() < deadline:
+            time.sleep(0.05)
     return run_item(config)
+
+
+class _CtrlCAfter(io.StringIO):
+    """A progress stream that presses Ctrl-C (SIGINT to this process) once ``n`` figures are reported done."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = n
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if self.getvalue().count("] done ") == self.n and self.n:
+            self.n = 0
+            os.kill(os.getpid(), signal.SIGINT)
+        return written
 
 
 def test_ctrl_c_keeps_finished_outputs_and_a_rerun_finishes(tmp_path, cluster):
     make_figures(tmp_path / "figures", n=6)
     config = write_batch(tmp_path)
     out = tmp_path / "out"
-    started = time.perf_counter()
-    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT))  # Ctrl-C while fig02 runs
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        run_batch(config, scheduler=cluster.scheduler_address, task=_slow_on_fig02)
-    timer.cancel()
+    others = [f"fig{i:02d}.png" for i in (0, 1, 3, 4, 5)]
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C once the other five are in, while fig02 still runs
+        run_batch(config, scheduler=cluster.scheduler_address, task=_slow_on_fig02, progress=_CtrlCAfter(5))
     manifest = json.loads((out / "batch.manifest.json").read_text())
     by_name = {Path(r["input"]).name: r for r in manifest["items"]}
     assert manifest["interrupted"] is True
     assert by_name["fig02.png"]["status"] == "not run"
-    done = {n for n, r in by_name.items() if r["status"] == "done"}
-    assert done and done | {"fig02.png"} == set(by_name)
-    assert sorted(p.name for p in out.glob("*.nc")) == sorted(n.replace(".png", ".nc") for n in done)
-    for name in done:
+    assert {n for n, r in by_name.items() if r["status"] == "done"} == set(others)
+    assert sorted(p.name for p in out.glob("*.nc")) == sorted(n.replace(".png", ".nc") for n in others)
+    for name in others:
         check_output(out / name.replace(".png", ".nc"), int(name[3:5]))
 
-    # (the interrupted task itself may still finish on its worker and write fig02.nc, atomically)
+    # the interrupted task may still finish on its worker once released; it writes fig02.nc atomically
+    (tmp_path / "release").touch()
     report = run_batch(config, scheduler=cluster.scheduler_address)
     assert report.ok and report.count("done") <= 1 and report.count("done") + report.count("skipped") == 6
     check_output(out / "fig02.nc", 2)
-    time.sleep(max(0.0, started + 4.5 - time.perf_counter()))  # leave the cluster idle for the next test
 
 
 def test_batch_config_errors_fail_up_front(tmp_path):

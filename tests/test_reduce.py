@@ -266,33 +266,46 @@ def test_error_bounded_reduction_meets_its_target_on_the_voronoi_map(voronoi):
     # the fewest points among the steps that met the target
     assert chosen["points"] == min(c["points"] for c in curve if c["met"])
     assert len(result.points) < 0.5 * WIDTH * HEIGHT
-    # one point per station cannot meet it: the search had to thin
+    # one point per station cannot meet it (the stations are not the plateaus' centroids): the search thinned
     assert len(result.points) > N_STATIONS
 
 
-def test_error_bounded_reduction_meets_its_target_on_a_smooth_field(smooth):
-    path, data = smooth
-    result = chromagrid.digitize(path, cmap="viridis", vmin=0.0, vmax=1.0,
+def test_error_bounded_reduction_meets_its_target_on_a_smooth_field(tmp_path):
+    data = smooth_field(30, 40, 0.0, 1.0)
+    fig = draw_figure(tmp_path, data, "viridis", Normalize(0.0, 1.0), size=(200, 150), axes=(0, 0, 1, 1),
+                      colorbar=None, interpolation="bilinear")
+    result = chromagrid.digitize(fig.path, cmap="viridis", vmin=0.0, vmax=1.0,
                                  reduce=Reduce(target_rmse_percent=0.5, reconstruct="linear"))
     checks = result.checks
     assert checks["reconstruction"]["method"] == "linear"
     assert checks["search"]["met"]
     assert checks["reconstruction"]["rmse_percent"] <= 0.5
-    assert checks["reduction_ratio"] < 0.25
-    # the points' values are the drawn field's at their pixels, to within half a colour step of viridis
-    # (1/512) plus the gradient tolerance the search chose (a cluster's value is its members' mean)
+    rebuilt = result.reconstruction.values
+    decoded = result.grid["value"].values
+    assert 100 * np.sqrt(np.nanmean((rebuilt - decoded) ** 2)) <= 0.5
+    assert checks["reduction_ratio"] < 0.5
+    # the points' values are the decoded field's at their pixels, to within the gradient tolerance the
+    # search chose (a cluster's value is its members' mean; exact when the tolerance is 0 or None)
     p = result.points
-    tol = checks["clustering"]["gradient_tol"]
-    assert np.max(np.abs(p["value"] - data[p["row"], p["col"]])) <= 1 / 512 + tol + 1e-6
+    tol = checks["clustering"]["gradient_tol"] or 0.0
+    assert np.max(np.abs(p["value"] - decoded[p["row"], p["col"]])) <= tol + 1e-6
 
 
-def test_search_reports_when_the_target_cannot_be_met(smooth):
+def test_search_reports_when_the_target_cannot_be_met(smooth, monkeypatch):
+    """Only exact plateaus (gradient_tol 0): the pixels between them stay without a point of their own."""
+    import chromagrid.reduce as reduce_module
+
+    monkeypatch.setattr(reduce_module, "SEARCH_TOL_FACTORS", (0.0,))
     path, _ = smooth
     result = chromagrid.digitize(path, cmap="viridis", vmin=0.0, vmax=1.0,
                                  reduce=Reduce(target_rmse_percent=0.001, reconstruct="nearest"))
     assert not result.checks["search"]["met"]
+    assert not any(c["met"] for c in result.checks["search"]["curve"])
     assert not result.checks["within_tolerance"]
     assert any("no setting tried met the target" in m for m in result.checks["exceeded"])
+    # the closest setting is the one returned
+    chosen = next(c for c in result.checks["search"]["curve"] if c["chosen"])
+    assert chosen["rmse_percent"] == min(c["rmse_percent"] for c in result.checks["search"]["curve"])
 
 
 # --------------------------------------------------------------------------- config

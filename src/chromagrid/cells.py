@@ -24,7 +24,9 @@ pixels of the box (:func:`chromagrid.decode.decode`) and their CIELAB colours:
    boundaries are then refined to the measured peaks and fitted with a
    straight line (equal cells).
 4. **unequal cells**: when strong boundaries (colour changes across most of the
-   box) are left unexplained by any equal comb, the boundaries are those peaks.
+   box) are left unexplained by the best equal comb and a quarter or more of
+   that comb's boundaries find no strong change, the boundaries are the
+   strong peaks.
 5. **one value per cell**: the median decoded value of the cell's interior
    pixels, leaving out a border margin (antialiasing, gridlines, JPEG
    bleeding), pixels far from the scale and pixels that differ from the cell's
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import types
 from dataclasses import dataclass, field
@@ -54,6 +57,11 @@ import xarray as xr
 
 from .decode import Decoded, pack_rgb, to_lab, unpack_rgb
 from .errors import ChromagridError
+
+#: Default colour distance (CIE76 delta E) within which a pixel of a clean image counts as a cell
+#: colour (widened for noisy images by :func:`cell_max_distance`). Measured on the public corpus's
+#: cells cases and on generated seaborn heat maps (bench/cells.py).
+CELLS_MAX_DISTANCE = float(os.environ.get("CG_MD", "8.0"))
 
 #: Status codes of a cell's value.
 CELL_OK, CELL_FEW_PIXELS, CELL_BACKGROUND = 0, 1, 2
@@ -154,8 +162,8 @@ def find_gridlines(rgb: np.ndarray, lab: np.ndarray | None = None, tol: float | 
     """Find uniform lines between the cells of a box.
 
     A line colour is a colour that forms narrow runs of uniform columns and of
-    uniform rows (at least three runs in all, each narrow compared with the
-    spacing between runs of that colour). Uniform runs as wide as a cell (a
+    uniform rows (at least three runs in all, each at most half the spacing
+    between runs of that colour). Uniform runs as wide as a cell (a
     whole column of equal cells) are not lines.
 
     Parameters
@@ -191,7 +199,7 @@ def find_gridlines(rgb: np.ndarray, lab: np.ndarray | None = None, tol: float | 
         for kept, size in ((keep_x, w), (keep_y, h)):
             centres = np.array([(a + b) / 2 for a, b in kept])
             spacing = float(np.median(np.diff(centres))) if len(centres) >= 2 else float(size)
-            if any(b - a > 0.34 * spacing for a, b in kept):
+            if any(b - a > 0.5 * spacing for a, b in kept):
                 ok = False
         if not ok or not keep_x or not keep_y:
             continue
@@ -210,7 +218,7 @@ def find_gridlines(rgb: np.ndarray, lab: np.ndarray | None = None, tol: float | 
     # the antialiased edge pixels of the lines are neither line nor cell colour: widen by one pixel
     from scipy import ndimage
 
-    edge = ndimage.binary_dilation(mask, np.ones((3, 3), bool)) & in_runs_ring(keep_x, keep_y, h, w)
+    edge = ndimage.binary_dilation(mask, np.ones((3, 3), bool)) & _runs_ring(keep_x, keep_y, h, w)
     mask |= edge
     color = tuple(int(v) for v in np.median(rgb[near & in_runs], axis=0))
     x_width = float(np.median([b - a for a, b in keep_x])) if keep_x else 0.0
@@ -218,7 +226,7 @@ def find_gridlines(rgb: np.ndarray, lab: np.ndarray | None = None, tol: float | 
     return GridLines(color, x_width, y_width, mask)
 
 
-def in_runs_ring(keep_x, keep_y, h: int, w: int) -> np.ndarray:
+def _runs_ring(keep_x, keep_y, h: int, w: int) -> np.ndarray:
     """Pixels within one pixel of a line run (its antialiased edges)."""
     ring = np.zeros((h, w), bool)
     for a, b in keep_x:
@@ -430,10 +438,15 @@ def fit_axis(evidence: np.ndarray, length: int, n: int | None = None, min_cell: 
     if allow_unequal:
         peaks = strong_peaks(evidence)
         cell = (edges[-1] - edges[0]) / n_best
-        tol = max(2.5, 0.15 * cell)
-        interior = peaks[(peaks > slack + 1) & (peaks < length - slack - 1)]
+        tol = max(2.5, 0.15 * cell, slack + 0.5)  # a gridline's two edges lie half its width off
+        margin = max(slack + 1, 0.5 * cell)      # an inexact box's own edge is no boundary
+        interior = peaks[(peaks > margin) & (peaks < length - margin)]
         off = [p for p in interior if np.min(np.abs(edges - p)) > tol]
-        if off and (n is None or len(interior) == n - 1):
+        teeth = tooth_heights(evidence, edges[1:-1])
+        level = 0.5 * float(np.median(tooth_heights(evidence, interior))) if interior.size else 0.0
+        supported = float((teeth >= level).mean()) if teeth.size else 0.0
+        if (len(off) >= max(1.0, 0.2 * len(interior)) and supported < 0.75
+                and (n is None or len(interior) == n - 1)):
             tried += ", unequal cells from strong colour changes"
             edges = np.concatenate([[min(0.0, edges[0])], interior, [max(float(length), edges[-1])]])
             uniform = False
@@ -659,7 +672,8 @@ def robust_centre(u: np.ndarray, trim: float = 0.2) -> float:
 
 def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
                 background=None, min_pixels: int = 3, margin: float = 0.1,
-                lab: np.ndarray | None = None, dominant_tol: float = 0.03) -> CellValues:
+                lab: np.ndarray | None = None, dominant_tol: float = 0.03, noisy: bool | None = None,
+                chroma_weight: float = float(os.environ.get("CG_CW", "0.1"))) -> CellValues:
     """One robust value per cell.
 
     Parameters
@@ -685,6 +699,14 @@ def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
         Pixels farther than this (normalised units; or four robust standard
         deviations of the cell's values when that is more, under JPEG noise)
         from the cell's dominant value are left out (annotation text).
+    noisy : bool, optional
+        Whether the image is noisy (JPEG); from :func:`noise_level` when not
+        given. A noisy cell's value is that of its mean colour (trimmed, over
+        the pixels kept), decoded with chroma weighed by ``chroma_weight``
+        (:func:`project_on_scale`); a clean cell's is the median-like
+        :func:`robust_centre` of its pixels' values.
+    chroma_weight : float
+        Weight of the chroma axes against lightness for noisy images.
 
     Returns
     -------
@@ -697,6 +719,8 @@ def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
     with np.errstate(invalid="ignore", divide="ignore"):
         position = scale.to_positions(decoded.value)
     nr, nc = grid.shape
+    noisy = noise_level(lab) > 1.0 if noisy is None else noisy
+    colour_sum = np.zeros((nr, nc, 3))
     out = np.full((nr, nc), np.nan)
     npx = np.zeros((nr, nc), int)
     dist = np.full((nr, nc), np.nan)
@@ -729,7 +753,68 @@ def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
             out[r, c] = float(scale.to_values(robust_centre(u[keep])))
             npx[r, c] = int(keep.sum())
             dist[r, c] = float(np.median(decoded.distance[window][use][keep]))
+            if noisy:
+                colour_sum[r, c] = _trimmed_mean_rows(lab[window][use][keep])
+    if noisy:  # JPEG: decode each cell's mean colour, trusting lightness more than the subsampled chroma
+        done = np.isfinite(out)
+        position_of_mean = project_on_scale(colour_sum[done], _table_in_image(scale, rgb), chroma_weight)
+        out[done] = scale.to_values(position_of_mean)
     return CellValues(values=out, n_pixels=npx, distance=dist, status=status)
+
+
+def _trimmed_mean_rows(x: np.ndarray, trim: float = 0.2) -> np.ndarray:
+    """Per-channel mean of the middle ``1 - 2 trim`` share of the rows of x (N, 3)."""
+    x = np.sort(x, axis=0)
+    k = int(trim * len(x))
+    return x[k:len(x) - k].mean(axis=0) if len(x) - 2 * k > 0 else np.median(x, axis=0)
+
+
+def _table_in_image(scale, rgb: np.ndarray):
+    """The scale's colour table the image was written with (see :func:`chromagrid.decode.pick_variant`)."""
+    from . import decode as _decode
+
+    if not getattr(scale, "variants", ()) or not hasattr(_decode, "pick_variant"):
+        return scale
+    present = np.zeros(1 << 24, dtype=bool)
+    present[pack_rgb(np.ascontiguousarray(rgb, dtype=np.uint8))] = True
+    return _decode.pick_variant(scale, present)
+
+
+def project_on_scale(lab: np.ndarray, scale, chroma_weight: float = 1.0) -> np.ndarray:
+    """Normalised scale positions of CIELAB colours (float, any precision): nearest point of the scale.
+
+    Distances weigh the chroma axes (a*, b*) by ``chroma_weight`` against
+    lightness: JPEG stores colour at half resolution and coarser steps, so in
+    a noisy image lightness is the better witness of a cell's value. Each
+    scale colour stands for the centre of its interval; colours between two
+    neighbouring scale colours interpolate along the segment joining them
+    (continuous scales) or snap to the nearer one (discrete scales).
+    """
+    from scipy.spatial import cKDTree
+
+    lab = np.asarray(lab, float).reshape(-1, 3)
+    if lab.size == 0:
+        return np.empty(0)
+    w = np.array([1.0, np.sqrt(chroma_weight), np.sqrt(chroma_weight)])
+    vertices = to_lab(scale.rgb) * w
+    query = lab * w
+    n = len(vertices)
+    k = min(4, n)
+    _, near = cKDTree(vertices).query(query, k=k)
+    near = near.reshape(len(query), k)
+    if not scale.interpolate or n == 1:
+        return scale.position[near[:, 0]]
+    seg = np.clip(np.concatenate([near - 1, near], axis=1), 0, n - 2)
+    start = vertices[seg]
+    step = vertices[seg + 1] - start
+    length2 = np.einsum("ijk,ijk->ij", step, step)
+    rel = query[:, None, :] - start
+    t = np.clip(np.einsum("ijk,ijk->ij", rel, step) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    gap = rel - t[..., None] * step
+    best = np.argmin(np.einsum("ijk,ijk->ij", gap, gap), axis=1)
+    rows = np.arange(len(query))
+    s, tb = seg[rows, best], t[rows, best]
+    return scale.position[s] + tb * (scale.position[s + 1] - scale.position[s])
 
 
 def _interior(a: float, b: float, share: float, line_width: float, limit: int) -> tuple[int, int]:
@@ -916,11 +1001,11 @@ def measure_cells(rgb: np.ndarray, scale, *, box=None, rows: int | None = None, 
     -------
     CellsResult
     """
-    from .decode import DEFAULT_MAX_DISTANCE, decode
+    from .decode import decode
     from .region import background_color, find_plot_box
 
     given_distance = max_distance
-    max_distance = DEFAULT_MAX_DISTANCE if max_distance is None else max_distance
+    max_distance = CELLS_MAX_DISTANCE if max_distance is None else max_distance
     where = f"{source}: " if source else ""
     region = None
     if box is None:

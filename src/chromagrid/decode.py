@@ -38,18 +38,29 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
-from skimage.color import rgb2lab
+from skimage.color import rgb2lab, rgb2ycbcr
 
 from .colorscale import ColorScale
 
 #: Default maximum colour distance (CIE76 delta E) for a pixel to count as data.
-#: Measured on ../shared/bench (bench/accuracy.py --max-distance): see the
-#: README's "Accuracy and speed" section for the numbers behind the choice.
-DEFAULT_MAX_DISTANCE = 8.0
+#: Measured on ../shared/bench (``bench/accuracy.py --max-distance D``): the
+#: data pixels of its JPEGs (quality 50-95) lie within 7 of the scale (99th
+#: percentile; 9.8 at most), while the white background of its masked areas
+#: lies 12 from coolwarm's light-grey middle and 13.6 from YlGnBu's light end.
+#: From 6 to 10 the corpus scores the same; at 12 coolwarm's background turns
+#: into data (false fills 2% -> 99% on p_map_06). 10 keeps a margin on both
+#: sides: heavier JPEG noise (small cells lose more colour) still decodes.
+#: A colormap whose own end is (near) white cannot tell masked areas from data
+#: by colour at any threshold (terrain, p_map_02).
+DEFAULT_MAX_DISTANCE = 10.0
 
 #: A colour within this delta E of the scale is exactly on it: one of its
 #: colours (or exactly between two). Lossless figures draw their data so.
 EXACT_DISTANCE = 1e-3
+
+#: Scale colours a little off the figure's own (sampled from its colorbar, or
+#: given as a list) leave most data pixels up to this delta E from the scale.
+OFFSET_DISTANCE = 1.5
 
 #: Colours with a CIELAB chroma below this are neutral (black, white, grey): the
 #: usual colours of lines, text and frames drawn over the data.
@@ -147,23 +158,34 @@ def to_lab(rgb8: np.ndarray) -> np.ndarray:
     return rgb2lab(rgb8[None, :, :].astype(np.float64) / 255.0)[0]
 
 
-def nearest_on_scale(colors: np.ndarray, scale: ColorScale) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised position and delta E of the nearest point of the scale, per colour.
+def to_ycbcr(rgb8: np.ndarray) -> np.ndarray:
+    """N x 3 uint8 sRGB colours to N x 3 YCbCr (ITU-R BT.601, as JPEG stores colours; scikit-image)."""
+    rgb8 = np.asarray(rgb8, np.uint8).reshape(-1, 3)
+    return rgb2ycbcr(rgb8[None, :, :].astype(np.float64) / 255.0)[0]
+
+
+def nearest_on_scale(colors: np.ndarray, scale: ColorScale, space: str = "lab") -> tuple[np.ndarray, np.ndarray]:
+    """Normalised position and distance of the nearest point of the scale, per colour.
 
     Parameters
     ----------
     colors : (N, 3) uint8
     scale : ColorScale
+    space : {"lab", "ycbcr"}
+        Where "nearest" is measured: CIELAB (the distance is then CIE76
+        delta E), or JPEG's own YCbCr, where its compression noise is roughly
+        even (:func:`decode` uses it for positions in lossy images).
 
     Returns
     -------
     position : (N,) float64
         In normalised units; see :meth:`ColorScale.to_values`.
     distance : (N,) float64
-        CIE76 delta E to that point.
+        Distance to that point: CIE76 delta E for ``space="lab"``.
     """
-    query = to_lab(colors)
-    vertices = to_lab(scale.rgb)
+    convert = {"lab": to_lab, "ycbcr": to_ycbcr}[space]
+    query = convert(colors)
+    vertices = convert(scale.rgb)
     n_vertices = len(vertices)
     tree = cKDTree(vertices)
     k = min(4, n_vertices)
@@ -215,7 +237,7 @@ def _row_blocks(rgb: np.ndarray):
 
 
 def decode(rgb: np.ndarray, scale: ColorScale, max_distance: float = DEFAULT_MAX_DISTANCE,
-           opaque: np.ndarray | None = None) -> Decoded:
+           opaque: np.ndarray | None = None, *, lossy: bool = False) -> Decoded:
     """Decode an RGB array to values, pixel by pixel (each distinct colour once).
 
     Parameters
@@ -228,6 +250,11 @@ def decode(rgb: np.ndarray, scale: ColorScale, max_distance: float = DEFAULT_MAX
         are no data (NaN): text, axes, coastlines, background.
     opaque : (H, W) bool, optional
         False where the pixel is transparent (no data whatever its colour).
+    lossy : bool
+        The image went through lossy compression (JPEG): each colour's
+        position along the scale is then measured in YCbCr, where JPEG's noise
+        is roughly even, instead of CIELAB (on ../shared/bench's JPEGs this
+        cuts the error by up to a third); the distance stays CIELAB delta E.
 
     Returns
     -------
@@ -247,31 +274,34 @@ def decode(rgb: np.ndarray, scale: ColorScale, max_distance: float = DEFAULT_MAX
     del present
     colors = unpack_rgb(codes)
     position, distance = nearest_on_scale(colors, scale)
+    if lossy:
+        position, _ = nearest_on_scale(colors, scale, space="ycbcr")
     color_value = scale.to_values(position).astype(np.float32)
     color_value[distance > max_distance] = np.nan
     lab = to_lab(colors)
     color_neutral = np.hypot(lab[:, 1], lab[:, 2]) < NEUTRAL_CHROMA
-    value_table = np.empty(_TABLE_SIZE, np.float32)
-    value_table[codes] = color_value
-    distance_table = np.empty(_TABLE_SIZE, np.float32)
-    distance_table[codes] = distance
+    # value and distance side by side (one 8-byte complex64 per colour code): one gather per pixel gives
+    # both; Decoded holds the two halves as views of that one H x W x 2 float32 array
+    per_colour = np.empty(len(codes), np.complex64)
+    per_colour.real, per_colour.imag = color_value, distance
+    table = np.empty(_TABLE_SIZE, np.complex64)
+    table[codes] = per_colour
     neutral_table = None
     if color_neutral.any():
         neutral_table = np.zeros(_TABLE_SIZE, bool)
         neutral_table[codes] = color_neutral
     size = shape[0] * shape[1]
-    value = np.empty(size, np.float32)
-    dist = np.empty(size, np.float32)
+    both = np.empty(size, np.complex64)
     neutral = np.empty(size, bool) if neutral_table is not None else None
     for start, block in _row_blocks(rgb):
         at = block.astype(np.intp)
         stop = start + block.size
-        np.take(value_table, at, out=value[start:stop])
-        np.take(distance_table, at, out=dist[start:stop])
+        np.take(table, at, out=both[start:stop])
         if neutral is not None:
             np.take(neutral_table, at, out=neutral[start:stop])
-    del value_table, distance_table, neutral_table
-    value, dist = value.reshape(shape), dist.reshape(shape)
+    del table, neutral_table
+    pairs = both.view(np.float32).reshape(shape + (2,))
+    value, dist = pairs[..., 0], pairs[..., 1]
     neutral = neutral.reshape(shape) if neutral is not None else None
     if opaque is not None:
         value[~opaque] = np.nan
@@ -301,15 +331,19 @@ def overlay_width(shape: tuple[int, int]) -> int:
 def clean_level(distance: np.ndarray) -> float:
     """The colour distance up to which a pixel counts as plain data, not a possible overlay.
 
-    :data:`EXACT_DISTANCE` for lossless figures, whose data pixels are exact
-    scale colours (any other colour may be a mixture with a line: anti-aliasing);
-    three times the median distance where compression noise moves every
-    colour (JPEG).
+    :data:`EXACT_DISTANCE` for lossless figures drawn with the scale's own
+    colours (any other colour may be a mixture with a line: anti-aliasing);
+    the distance 90 % of the pixels are within, up to :data:`OFFSET_DISTANCE`,
+    when the scale's colours are a little off the figure's (a scale sampled
+    from the colorbar, or given as a list); three times the median distance
+    where compression noise moves every colour (JPEG).
     """
     sample = distance.ravel()[:: max(1, distance.size // 200_000)]
     sample = sample[np.isfinite(sample)]
-    typical = float(np.median(sample)) if sample.size else 0.0
-    return max(EXACT_DISTANCE, 3.0 * typical)
+    if sample.size == 0:
+        return EXACT_DISTANCE
+    typical, most = np.percentile(sample, [50, 90])
+    return float(max(EXACT_DISTANCE, 3.0 * typical, min(most, OFFSET_DISTANCE)))
 
 
 def _nearest_clean(values: np.ndarray, clean: np.ndarray, at: np.ndarray, step: int, reach: int):
@@ -337,6 +371,33 @@ def _nearest_clean(values: np.ndarray, clean: np.ndarray, at: np.ndarray, step: 
     return value, steps, gap_seen
 
 
+def _thin_gaps(gap: np.ndarray, reach: int, distance: np.ndarray | None = None) -> np.ndarray:
+    """The parts of the no-data mask a stroke could have made.
+
+    Thin: a square of ``reach`` pixels (rounded up to odd) does not fit in
+    them. Of those, blobs that are painted rather than drawn are left out:
+    solid compact ones (at least 80 % of their bounding box, at most twice as
+    long as wide) and, when ``distance`` is given, those of a single colour
+    (all one colour distance; anti-aliased strokes blend into the data):
+    masked cells showing the background, not lines or letters.
+    """
+    thin = gap & ~_opening(gap, reach | 1)
+    if not thin.any():
+        return thin
+    labels, n = ndimage.label(thin, structure=np.ones((3, 3), bool))
+    index = np.arange(1, n + 1)
+    area = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    painted = np.zeros(n + 1, bool)
+    for i, box in enumerate(ndimage.find_objects(labels)):
+        bh, bw = box[0].stop - box[0].start, box[1].stop - box[1].start
+        painted[i + 1] = area[i] >= 0.8 * bh * bw and max(bh, bw) <= 2 * min(bh, bw)
+    if distance is not None:
+        d = np.nan_to_num(distance, nan=-1.0)
+        spread = ndimage.maximum(d, labels, index) - ndimage.minimum(d, labels, index)
+        painted[1:] |= np.asarray(spread) < 1e-4
+    return thin & ~painted[labels]
+
+
 def _opening(mask: np.ndarray, size: int) -> np.ndarray:
     """Binary opening by a ``size`` square (odd), outside the array counting as inside the mask.
 
@@ -355,7 +416,8 @@ def _positions(scale: ColorScale, value: np.ndarray) -> np.ndarray:
 
 
 def overlay_fix(u: np.ndarray, clean: np.ndarray, width: int, jump: float = OVERLAY_JUMP,
-                far: np.ndarray | None = None, keep: np.ndarray | None = None) -> np.ndarray:
+                far: np.ndarray | None = None, keep: np.ndarray | None = None,
+                distance: np.ndarray | None = None) -> np.ndarray:
     """Remove thin overlays from decoded positions and fill thin gaps.
 
     Parameters
@@ -373,8 +435,13 @@ def overlay_fix(u: np.ndarray, clean: np.ndarray, width: int, jump: float = OVER
         Pixels whose colour is clearly off the scale (anti-aliased mixtures):
         on a stroke's fringe they become no data whatever their value.
     keep : (H, W) bool, optional
-        Pixels left as they are although not clean (e.g. neutral colours that
-        are exactly on the scale: data or background, never a blend).
+        Pixels left as they are although not clean: neutral colours exactly on
+        the scale may be data (cividis' greys, magma's blacks, terrain's white:
+        even a one- or two-pixel cell of them) as well as a line or the
+        background; they are no reference, but never changed.
+    distance : (H, W) float, optional
+        Colour distances: gaps of a single colour are painted areas, not
+        strokes, and are not filled (see :func:`_thin_gaps`).
 
     Returns
     -------
@@ -388,8 +455,8 @@ def overlay_fix(u: np.ndarray, clean: np.ndarray, width: int, jump: float = OVER
           differs from both by more than ``jump`` gets their linear
           interpolation (the shortest such run wins): a stroke over the data,
           or a thin gap, filled across. No-data pixels are filled only in thin
-          gaps (a square of ``width + 1`` pixels, rounded up to an odd number,
-          does not fit in them), so masked areas stay empty;
+          gaps that are not solid compact blobs (see :func:`_thin_gaps`), so
+          masked areas and masked cells stay empty;
         * otherwise a pixel with a value becomes no data if along some
           direction its value lies more than ``jump`` outside the two sides'
           range, or, on a stroke's fringe, one side has no clean pixel but a
@@ -404,7 +471,7 @@ def overlay_fix(u: np.ndarray, clean: np.ndarray, width: int, jump: float = OVER
         todo &= ~keep
     gap = ~finite
     if gap.any():
-        todo |= gap & ~_opening(gap, reach | 1)
+        todo |= _thin_gaps(gap, reach, distance)
     where = np.flatnonzero(todo)
     if where.size == 0:
         return u
@@ -502,7 +569,8 @@ def clean_overlays(decoded: Decoded, scale: ColorScale, width: int | None = None
     margin = 2 * width + 4
     r0, r1 = max(int(rows[0]) - margin, 0), min(int(rows[-1]) + margin + 1, value.shape[0])
     u = _positions(scale, value[r0:r1])
-    fixed = overlay_fix(u, clean[r0:r1], width, jump, far[r0:r1], keep[r0:r1] if keep is not None else None)
+    fixed = overlay_fix(u, clean[r0:r1], width, jump, far[r0:r1], keep[r0:r1] if keep is not None else None,
+                        decoded.distance[r0:r1])
     changed = (fixed != u) & ~(np.isnan(fixed) & np.isnan(u))
     if not changed.any():
         return decoded

@@ -28,8 +28,7 @@ def _stride(shape) -> int:
 def _scale_cmap(scale: ColorScale):
     from matplotlib.colors import ListedColormap, LogNorm, Normalize
 
-    cmap = ListedColormap(np.asarray(scale.rgb, float) / 255.0, name=scale.name)
-    cmap.set_bad("white")
+    cmap = ListedColormap(np.asarray(scale.rgb, float) / 255.0, name=scale.name).with_extremes(bad="white")
     norm = LogNorm(scale.vmin, scale.vmax) if scale.norm == "log" else Normalize(scale.vmin, scale.vmax)
     return cmap, norm
 
@@ -102,7 +101,7 @@ def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray
     im = ax.imshow(shown_rebuilt[::s, ::s], cmap=cmap, norm=norm, extent=extent, interpolation="nearest")
     fig.colorbar(im, ax=ax, shrink=0.8)
     rec = checks["reconstruction"]
-    ax.set_title(f"rebuilt from the points ({rec['method']}; shown where the field has data)")
+    ax.set_title(f"rebuilt from the points ({rec['method']})")
 
     ax = axes[1, 1]
     error = (np.asarray(rebuilt, np.float64) - value)[::s, ::s]
@@ -121,11 +120,15 @@ def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray
     if search:
         curve = search["curve"]
         runs: dict[tuple, list[dict]] = {}
-        for c in curve:  # one line per (gradient tolerance, method): its refinement steps
-            runs.setdefault((c["gradient_tol"], c.get("reconstruct")), []).append(c)
-        for (tol, method), steps in runs.items():
-            ax.plot([c["points"] for c in steps], [c["rmse_percent"] for c in steps], marker="o", markersize=3,
-                    linewidth=1, label=f"{method}, " + ("no gradient mask" if tol is None else f"gradient_tol {tol:.3g}"))
+        for c in curve:  # one line per run (gradient tolerance, method, split margin): its refinement steps
+            runs.setdefault((c["gradient_tol"], c.get("reconstruct"), c.get("split_margin")), []).append(c)
+        colours = {"linear": "tab:blue", "nearest": "tab:orange", "cubic": "tab:green"}
+        labelled = set()
+        for (tol, method, margin), steps in runs.items():
+            ax.plot([c["points"] for c in steps], [c["rmse_percent"] for c in steps], marker="o", markersize=2,
+                    linewidth=0.8, alpha=0.7, color=colours.get(method, "grey"),
+                    label=None if method in labelled else f"rebuilt {method}")
+            labelled.add(method)
         chosen = [c for c in curve if c.get("chosen")]
         ax.scatter([c["points"] for c in chosen], [c["rmse_percent"] for c in chosen], c="red", s=120,
                    marker="*", zorder=5, label="chosen")

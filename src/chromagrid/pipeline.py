@@ -98,15 +98,24 @@ def build_scale(config: Config, rgb: np.ndarray) -> ColorScale:
 LOSSY_FORMATS = ("JPEG", "MPO", "WEBP")
 
 
+def is_lossy(path) -> bool:
+    """Whether the image file is stored with lossy compression (JPEG, MPO, WebP), from its first bytes.
+
+    Read from the file's signature rather than with ``Image.open``: Pillow's own
+    decompression-bomb check would refuse figures over 179 MP here, and lifting
+    it (a process-wide setting) is not safe while tiles are decoded in threads.
+    """
+    with open(path, "rb") as f:
+        head = f.read(12)
+    return head.startswith(b"\xff\xd8\xff") or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
 def wants_smoothing(config: Config) -> bool:
     """Whether to smooth the decoded values: ``decode.smooth``, or for ``auto`` whether the input is JPEG."""
     smooth = config.decode.smooth
     if smooth != "auto":
         return bool(smooth)
-    from PIL import Image
-
-    with Image.open(config.input) as im:  # the header only; the file was read successfully before
-        return im.format in LOSSY_FORMATS
+    return is_lossy(config.input)
 
 
 def distance_statistics(decoded: Decoded) -> dict:
@@ -168,7 +177,8 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
     it (used by :func:`~chromagrid.decode.decode` instead of picking per
     tile), and ``overlay_width``, the stroke width for the whole box's size.
     """
-    decoded = decode(rgb, scale if table is None else table, config.decode.max_distance, opaque)
+    decoded = decode(rgb, scale if table is None else table, config.decode.max_distance, opaque,
+                     lossy=is_lossy(config.input))
     if config.decode.overlays != "keep":
         decoded = clean_overlays(decoded, scale, width=overlay_width, fill=config.decode.overlays == "fill")
     if wants_smoothing(config):
@@ -315,10 +325,11 @@ def write_reduction_outputs(result: Result, rgb: np.ndarray) -> None:
 
     config, grid = result.config, result.grid
     attrs = {k: v for k, v in grid.attrs.items() if k != "chromagrid_transform"}  # checks included
+    mapping = dict(grid["spatial_ref"].attrs) if "spatial_ref" in grid.coords else None
     for path in config.points:
         result.outputs.extend(write_points(result.points, path, grid_crs(grid), grid_transform(grid), attrs,
                                            dict(grid["x"].attrs), dict(grid["y"].attrs),
-                                           dict(grid["value"].attrs)))
+                                           dict(grid["value"].attrs), grid_mapping=mapping))
     if config.figure is not None:
         from .figure import draw_figure
 

@@ -113,7 +113,7 @@ def write_geojson(points, path: Path, crs=None, attrs: dict | None = None) -> li
 
 def write_netcdf_points(points, path: Path, crs=None, transform=None, attrs: dict | None = None,
                         x_attrs: dict | None = None, y_attrs: dict | None = None,
-                        value_attrs: dict | None = None) -> list[Path]:
+                        value_attrs: dict | None = None, grid_mapping: dict | None = None) -> list[Path]:
     """CF discrete-sampling-geometry point NetCDF: dimension ``obs``, same CRS metadata as the grid."""
     import xarray as xr
 
@@ -138,7 +138,8 @@ def write_netcdf_points(points, path: Path, crs=None, transform=None, attrs: dic
     ds = xr.Dataset(data_vars, coords={"x": ("obs", points["x"].to_numpy(np.float64), aux(x_attrs)),
                                        "y": ("obs", points["y"].to_numpy(np.float64), aux(y_attrs))})
     if crs is not None:
-        ds = ds.assign_coords(spatial_ref=((), np.int32(0), grid_mapping_attrs(crs, transform)))
+        mapping = dict(grid_mapping) if grid_mapping else grid_mapping_attrs(crs, transform)
+        ds = ds.assign_coords(spatial_ref=((), np.int32(0), mapping))
         ds["value"].attrs["grid_mapping"] = "spatial_ref"
     ds.attrs = _attr_safe({**(attrs or {}), "Conventions": "CF-1.11", "featureType": "point"})
     encoding = {"value": {"zlib": True, "_FillValue": np.nan}}
@@ -151,7 +152,7 @@ def write_netcdf_points(points, path: Path, crs=None, transform=None, attrs: dic
 
 def write_points(points, path: str | os.PathLike, crs=None, transform=None, attrs: dict | None = None,
                  x_attrs: dict | None = None, y_attrs: dict | None = None,
-                 value_attrs: dict | None = None) -> list[Path]:
+                 value_attrs: dict | None = None, grid_mapping: dict | None = None) -> list[Path]:
     """Write the point table in the format its suffix names.
 
     Parameters
@@ -168,6 +169,9 @@ def write_points(points, path: str | os.PathLike, crs=None, transform=None, attr
         Provenance and checks, stored where the format has room.
     x_attrs, y_attrs, value_attrs : dict, optional
         The grid's coordinate and value attributes (NetCDF).
+    grid_mapping : dict, optional
+        The grid's grid-mapping attributes, copied to the NetCDF's ``spatial_ref``
+        (else made from ``crs`` and ``transform``).
 
     Returns
     -------
@@ -185,4 +189,4 @@ def write_points(points, path: str | os.PathLike, crs=None, transform=None, attr
         return write_parquet(points, path, crs, attrs)
     if fmt == "geojson":
         return write_geojson(points, path, crs, attrs)
-    return write_netcdf_points(points, path, crs, transform, attrs, x_attrs, y_attrs, value_attrs)
+    return write_netcdf_points(points, path, crs, transform, attrs, x_attrs, y_attrs, value_attrs, grid_mapping)

@@ -52,6 +52,8 @@ POINT_COLUMNS = ("x", "y", "value", "n_pixels", "cluster", "row", "col")
 
 _SQRT2 = math.sqrt(2.0)
 _UNSET = object()
+#: The level of a pixel that is not kept (as int32 it is a NaN bit pattern, never a kept value's).
+NO_LEVEL = -1
 
 
 @dataclass(frozen=True)
@@ -129,21 +131,21 @@ def gradient_mask(value: np.ndarray, tol: float | None = 0.0) -> np.ndarray:
 
 # --------------------------------------------------------------------------- 2. clusters
 def value_levels(value: np.ndarray, kept: np.ndarray, tol: float | None = 0.0) -> np.ndarray:
-    """An integer level per kept pixel (-1 elsewhere); equal levels may join one cluster.
+    """An integer level per kept pixel (:data:`NO_LEVEL` elsewhere); equal levels may join one cluster.
 
     With ``tol`` 0 or None the level is the exact value (its float32 bit
-    pattern, no sort needed); with ``tol`` > 0 it is the bin
-    ``floor((value - min) / tol)``.
+    pattern as int32, no sort needed); with ``tol`` > 0 it is the bin
+    ``floor((value - min) / tol)`` (int64).
     """
     if not tol:
-        as_f32 = np.asarray(value, np.float32) + np.float32(0.0)   # -0.0 and 0.0 are one level
-        levels = as_f32.view(np.uint32).astype(np.int64)            # >= 0 for every value
+        levels = np.asarray(value, np.float32) + np.float32(0.0)   # a copy; -0.0 and 0.0 are one level
+        levels = levels.view(np.int32)
     else:
         lowest = float(np.nanmin(np.where(kept, value, np.nan))) if kept.any() else 0.0
         with np.errstate(invalid="ignore"):
             levels = np.floor((np.asarray(value, np.float64) - lowest) / tol)
         levels = np.where(kept, levels, 0).astype(np.int64)
-    levels[~kept] = -1
+    levels[~kept] = NO_LEVEL
     return levels
 
 
@@ -168,18 +170,21 @@ def quadtree_blocks(block_shift: np.ndarray) -> np.ndarray:
 
 
 def block_levels(levels: np.ndarray, blocks: np.ndarray | None) -> np.ndarray:
-    """Levels made distinct per block, so clusters split along the blocks' edges (-1 stays -1)."""
+    """Levels made distinct per block, so clusters split along the blocks' edges (NO_LEVEL stays)."""
     if blocks is None:
         return levels
-    kept = levels >= 0
+    kept = levels != NO_LEVEL
     blocks = np.asarray(blocks, np.int64)
     n_blocks = int(blocks.max()) + 1
-    top = int(levels.max()) + 1
-    if top > np.iinfo(np.int64).max // n_blocks:  # dense level ids keep the combined key inside int64
-        dense = np.full(levels.shape, -1, np.int64)
+    levels = levels.astype(np.int64)
+    top = int(np.abs(levels).max()) + 1
+    if top > np.iinfo(np.int64).max // n_blocks // 2:  # dense level ids keep the combined key inside int64
+        dense = np.full(levels.shape, NO_LEVEL, np.int64)
         dense[kept] = np.unique(levels[kept], return_inverse=True)[1]
         levels = dense
-    return np.where(kept, levels * n_blocks + blocks, -1)
+    # (level, block) -> level * n_blocks + block is one-to-one; never NO_LEVEL for a kept pixel (its level
+    # would have to be NO_LEVEL)
+    return np.where(kept, levels * n_blocks + blocks, NO_LEVEL)
 
 
 def neighbourhood(eps: float) -> int:
@@ -209,17 +214,20 @@ def _mixed_links(levels: np.ndarray, connectivity: int) -> bool:
                    (slice(1, None), slice(None, -1), slice(None, -1), slice(1, None))]
     for r1, c1, r0, c0 in shifts:
         a, b = levels[r1, c1], levels[r0, c0]
-        if np.any((a >= 0) & (b >= 0) & (a != b)):
+        differ = a != b
+        differ &= a != NO_LEVEL
+        differ &= b != NO_LEVEL
+        if differ.any():
             return True
     return False
 
 
 def label_components(levels: np.ndarray, connectivity: int) -> tuple[np.ndarray, int]:
-    """Connected components of kept pixels (``levels`` >= 0) that share a level.
+    """Connected components of kept pixels (``levels`` != NO_LEVEL) that share a level.
 
     Parameters
     ----------
-    levels : (H, W) int64, -1 where a pixel is not kept
+    levels : (H, W) int32 or int64, NO_LEVEL where a pixel is not kept
     connectivity : 0, 1 or 2
         No neighbours, the 4 edge neighbours, or all 8 neighbours.
 
@@ -228,7 +236,7 @@ def label_components(levels: np.ndarray, connectivity: int) -> tuple[np.ndarray,
     labels : (H, W) int32, 1..n, 0 where not kept
     n : int
     """
-    kept = levels >= 0
+    kept = levels != NO_LEVEL
     if connectivity == 0:
         labels = np.zeros(levels.shape, np.int32)
         labels[kept] = np.arange(1, int(kept.sum()) + 1, dtype=np.int32)
@@ -240,7 +248,7 @@ def label_components(levels: np.ndarray, connectivity: int) -> tuple[np.ndarray,
         return labels, int(n)
     from skimage.measure import label as label_equal  # neighbours join only when their levels are equal
 
-    labels = label_equal(levels, background=-1, connectivity=connectivity)
+    labels = label_equal(levels, background=NO_LEVEL, connectivity=connectivity)
     return labels.astype(np.int32, copy=False), int(labels.max())
 
 
@@ -259,7 +267,7 @@ def label_dbscan(levels: np.ndarray, eps: float, min_samples: int) -> tuple[np.n
     """
     from sklearn.cluster import DBSCAN
 
-    kept = levels >= 0
+    kept = levels != NO_LEVEL
     rows, cols = np.nonzero(kept)
     labels = np.zeros(levels.shape, np.int32)
     if rows.size == 0:
@@ -287,8 +295,17 @@ def canonical_labels(labels: np.ndarray) -> np.ndarray:
 def snapped_centroids(labels: np.ndarray, n: int, value: np.ndarray) -> dict[str, np.ndarray]:
     """One point per cluster: its centroid snapped to the nearest member pixel.
 
-    Ties (several members equally near the centroid) go to the first in
-    raster order.
+    Works on the runs of equal labels along each row rather than on pixels
+    (a plateau crosses a row in few runs): a run's pixel nearest a point is
+    the run's column nearest the point's column, so every sum and distance
+    is per run. Ties (several members equally near the centroid) go to the
+    first in raster order.
+
+    Parameters
+    ----------
+    labels : (H, W) int, cluster ids 1..n, 0 outside clusters
+    n : int
+    value : (H, W) float
 
     Returns
     -------
@@ -298,21 +315,36 @@ def snapped_centroids(labels: np.ndarray, n: int, value: np.ndarray) -> dict[str
     """
     width = labels.shape[1]
     flat = labels.ravel()
-    index = np.flatnonzero(flat)
-    member = flat[index].astype(np.intp) - 1
-    rows, cols = np.divmod(index, width)
-    count = np.bincount(member, minlength=n)
-    centre_r = np.bincount(member, rows, n) / count
-    centre_c = np.bincount(member, cols, n) / count
-    mean = np.bincount(member, np.asarray(value, np.float64).ravel()[index], n) / count
-    d2 = (rows - centre_r[member]) ** 2 + (cols - centre_c[member]) ** 2
+    if n == 0:
+        empty = np.zeros(0, np.int64)
+        return {"row": empty, "col": empty, "value": np.zeros(0), "n_pixels": empty}
+    change = np.empty(flat.size, bool)
+    change[0] = True
+    np.not_equal(flat[1:], flat[:-1], out=change[1:])
+    change[::width] = True                                   # runs end at the end of each row
+    starts = np.flatnonzero(change)
+    sums = np.add.reduceat(np.asarray(value).ravel(), starts, dtype=np.float64)
+    ends = np.append(starts[1:], flat.size)
+    member = flat[starts].astype(np.intp)
+    inside = member > 0
+    starts, ends, member, sums = starts[inside], ends[inside], member[inside] - 1, sums[inside]
+    row, first_col = np.divmod(starts, width)
+    length = ends - starts
+    last_col = first_col + length - 1
+    count = np.bincount(member, length, n)
+    centre_r = np.bincount(member, row * length, n) / count
+    centre_c = np.bincount(member, (first_col + last_col) * length / 2, n) / count   # exact: integer sums
+    mean = np.bincount(member, sums, n) / count
+    # each run's pixel nearest the centroid; at a half column the left one (first in raster order)
+    col = np.clip(np.ceil(centre_c[member] - 0.5), first_col, last_col)
+    d2 = (row - centre_r[member]) ** 2 + (col - centre_c[member]) ** 2
     nearest = np.full(n, np.inf)
     np.minimum.at(nearest, member, d2)
     ties = np.flatnonzero(d2 == nearest[member])
     _, first = np.unique(member[ties], return_index=True)
-    pick = index[ties[first]]
-    row, col = np.divmod(pick, width)
-    return {"row": row, "col": col, "value": mean, "n_pixels": count}
+    pick = ties[first]
+    return {"row": row[pick], "col": col[pick].astype(np.int64), "value": mean,
+            "n_pixels": count.astype(np.int64)}
 
 
 def point_table(centroids: dict[str, np.ndarray], x: np.ndarray | None = None,
@@ -384,8 +416,8 @@ def reduce_field(value: np.ndarray, settings: Reduce = Reduce(), x: np.ndarray |
 # --------------------------------------------------------------------------- error-bounded search
 #: Gradient tolerances tried by :func:`search`, as multiples of the target error (value units); None: no mask.
 SEARCH_TOL_FACTORS = (0.0, 1.0, 2.0, None)
-#: Blocks within this many pixels of a wrong pixel are split too.
-SEARCH_SPLIT_MARGIN = 0
+#: Each search run splits the blocks within this many pixels of a wrong pixel too (one run per margin).
+SEARCH_SPLIT_MARGINS = (0, 2)
 #: Largest number of valid pixels the search compares per try (a regular subsample beyond).
 SEARCH_MAX_PIXELS = 250_000
 
@@ -408,10 +440,11 @@ def search(value: np.ndarray, settings: Reduce, value_span: float, x: np.ndarray
     linear), it starts from one point per cluster and thins adaptively,
     quadtree fashion: every block (first the whole box) that holds a pixel
     whose reconstruction error exceeds the target is split in four, and the
-    clusters are split along the blocks' edges (blocks within 2 pixels of a
-    wrong pixel are split too: its value often comes from a neighbouring
-    block's point), until the RMSE meets the target or the blocks are single
-    pixels. Large plateaus that one point represents well stay one point;
+    clusters are split along the blocks' edges, until the RMSE meets the
+    target or the blocks are single pixels. A wrong pixel's value often comes
+    from a point in a neighbouring block, so each setting is run twice: once
+    splitting only the blocks that hold wrong pixels, once also those within
+    2 pixels of one. Large plateaus that one point represents well stay one point;
     points gather where the field needs them (edges of plateaus, detail).
     The runs advance best first: the pending step with the fewest points is
     tried next, so the first step that meets the target has the fewest
@@ -452,27 +485,28 @@ def search(value: np.ndarray, settings: Reduce, value_span: float, x: np.ndarray
     def reduced(tol: float, shift: np.ndarray) -> Reduction:
         return reduce_field(value, settings, x, y, gradient_tol=tol, thin=None, blocks=quadtree_blocks(shift))
 
-    runs = []  # [tol, method, shift, pending reduction]: one per gradient tolerance and method
+    runs = []  # [tol, method, margin, shift, pending reduction]: one per gradient tolerance, method and margin
     for factor in SEARCH_TOL_FACTORS:
         tol = None if factor is None else factor * target_abs
         first = reduced(tol, np.full(value.shape, top_shift, np.int8))
         if len(first.points):
-            runs += [[tol, method, np.full(value.shape, top_shift, np.int8), first]
-                     for method in search_methods(settings)]
+            runs += [[tol, method, margin, np.full(value.shape, top_shift, np.int8), first]
+                     for method in search_methods(settings) for margin in SEARCH_SPLIT_MARGINS]
     curve: list[dict] = []
     best = closest = None  # (curve index, tol, method, shift)
     closest_error = math.inf
     while runs:
         # best first: always try the pending step with the fewest points, so the first step that meets
         # the target is the one with the fewest points of all the steps the search can reach
-        run = min(runs, key=lambda r: len(r[3].points))
-        tol, method, shift, reduction = run
+        run = min(runs, key=lambda r: len(r[4].points))
+        tol, method, margin, shift, reduction = run
         rebuilt = reconstruct_at(reduction.points, x[cols], y[rows], method, settings.outside)
         error = np.abs(rebuilt - truth)
         ok = np.isfinite(error)
         rmse_percent = 100.0 * float(np.sqrt(np.mean(error[ok] ** 2))) / value_span if ok.any() else math.inf
         met = rmse_percent <= target
-        curve.append({"gradient_tol": tol, "reconstruct": method, "finest_block": 1 << int(shift.min()),
+        curve.append({"gradient_tol": tol, "reconstruct": method, "split_margin": margin,
+                      "finest_block": 1 << int(shift.min()),
                       "points": len(reduction.points), "rmse_percent": rmse_percent, "met": met,
                       "compared_pixels": int(ok.sum()), "chosen": False})
         if rmse_percent < closest_error:
@@ -485,14 +519,14 @@ def search(value: np.ndarray, settings: Reduce, value_span: float, x: np.ndarray
         near_bad[rows[~(error <= target_abs)], cols[~(error <= target_abs)]] = True  # NaN counts as bad
         # a wrong pixel is often a gap pixel between plateaus whose value comes from a point in a
         # neighbouring block: split the blocks within 2 pixels of it too
-        if SEARCH_SPLIT_MARGIN:
-            near_bad = ndimage.binary_dilation(near_bad, np.ones((3, 3), bool), iterations=SEARCH_SPLIT_MARGIN)
+        if margin:
+            near_bad = ndimage.binary_dilation(near_bad, np.ones((3, 3), bool), iterations=margin)
         split = np.isin(blocks, np.unique(blocks[near_bad])) & (shift > 0)
         if not split.any():
             runs.remove(run)
             continue
         shift[split] -= 1
-        run[3] = reduced(tol, shift)
+        run[4] = reduced(tol, shift)
     pick = best or closest
     if pick is None:
         chosen, method = reduce_field(value, settings, x, y, gradient_tol=0.0, thin=None), settings.reconstruct

@@ -350,7 +350,12 @@ def find_plot_box(rgb: np.ndarray, scale: ColorScale, decoded: Decoded | None = 
     group = _grow(seed, rest, max_gap)
     box = _absorb(group, rest, max(3.0, 0.01 * max(h, w)))
     if use_ticks and ink is not None:
-        framed = _snap_to_frame(box, ink, d_bg, notes)
+        framed = _snap_to_frame(box, ink, d_bg)
+        if framed is not None and colorbar is not None and _overlap(framed[0], framed[2], colorbar[0], colorbar[2]) \
+                and _overlap(framed[1], framed[3], colorbar[1], colorbar[3]):
+            framed = None  # the "frame" runs round the colorbar too: not the axes' frame
+        if framed is not None and framed != tuple(box):
+            notes.append(f"area {list(box)} moved onto the axes frame {list(framed)}")
         box = framed if framed is not None else _snap_to_ticks(box, ink, is_bg, notes)
     return PlotRegion(box=tuple(int(v) for v in box), colorbar=colorbar, background=bg,
                       background_on_scale=bg_on_scale, notes=tuple(notes))
@@ -381,7 +386,7 @@ def _snap_to_ticks(box: Box, ink: np.ndarray, is_bg: np.ndarray, notes: list) ->
     return tuple(out)
 
 
-def _snap_to_frame(box: Box, ink: np.ndarray, d_bg: np.ndarray, notes: list, share: float = 0.9) -> Box | None:
+def _snap_to_frame(box: Box, ink: np.ndarray, d_bg: np.ndarray, share: float = 0.9) -> Box | None:
     """The outer edges of an axes frame around the area, when all four of its lines are found.
 
     Each side is searched outward from the area's edge (up to a fifth of the
@@ -421,7 +426,4 @@ def _snap_to_frame(box: Box, ink: np.ndarray, d_bg: np.ndarray, notes: list, sha
               and ink[top, left:right + 1].mean() >= share and ink[bottom, left:right + 1].mean() >= share)
     if not closed:
         return None
-    framed = (left, top, right + 1, bottom + 1)
-    if framed != tuple(box):
-        notes.append(f"area {list(box)} moved onto the axes frame {list(framed)}")
-    return framed
+    return (left, top, right + 1, bottom + 1)
