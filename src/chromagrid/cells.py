@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 import types
 from dataclasses import dataclass, field
@@ -61,7 +60,15 @@ from .errors import ChromagridError
 #: Default colour distance (CIE76 delta E) within which a pixel of a clean image counts as a cell
 #: colour (widened for noisy images by :func:`cell_max_distance`). Measured on the public corpus's
 #: cells cases and on generated seaborn heat maps (bench/cells.py).
-CELLS_MAX_DISTANCE = float(os.environ.get("CG_MD", "8.0"))
+CELLS_MAX_DISTANCE = 8.0
+
+#: Weight of the chroma axes (a*, b*) against lightness in noisy (JPEG) images, for the boundary
+#: search and the cells' values: JPEG keeps colour at half resolution and in coarser steps.
+CHROMA_WEIGHT = 0.1
+
+#: An equal comb with fewer than this share of its boundaries on strong colour changes is a fine comb
+#: fitted through unequal cells (unless no strong change lies off it).
+UNSUPPORTED = float(__import__("os").environ.get("CG_UNS", "0.34"))
 
 #: Status codes of a cell's value.
 CELL_OK, CELL_FEW_PIXELS, CELL_BACKGROUND = 0, 1, 2
@@ -203,6 +210,8 @@ def find_gridlines(rgb: np.ndarray, lab: np.ndarray | None = None, tol: float | 
                 ok = False
         if not ok or not keep_x or not keep_y:
             continue
+        if not any((delta_e(lab[:, a:b], cand) <= tol).any() for a, b in keep_x):
+            continue  # the runs' median colour is no pixel's colour: not one line colour
         if best is None or len(keep_x) + len(keep_y) > len(best[1]) + len(best[2]):
             best = (cand, keep_x, keep_y)
     if best is None:
@@ -351,7 +360,7 @@ def _peak_position(evidence: np.ndarray, guess: float, radius: float) -> tuple[f
     return float(np.sum(np.arange(a, b + 1) * wts) / wts.sum()), float(evidence[k])
 
 
-def _prefer_divisor(evidence, counts, j, starts, stops, ratio: float = 0.25) -> int:
+def _prefer_divisor(evidence, counts, j, starts, stops, ratio: float = 0.5) -> int:
     """Prefer n / k over the best n when the extra teeth of n collect little evidence.
 
     Annotation text centred in the cells puts weak evidence half-way between
@@ -445,8 +454,8 @@ def fit_axis(evidence: np.ndarray, length: int, n: int | None = None, min_cell: 
         teeth = tooth_heights(evidence, edges[1:-1])
         level = 0.5 * float(np.median(tooth_heights(evidence, interior))) if interior.size else 0.0
         supported = float((teeth >= level).mean()) if teeth.size else 0.0
-        if (len(off) >= max(1.0, 0.2 * len(interior)) and supported < 0.75
-                and (n is None or len(interior) == n - 1)):
+        poor = supported < 0.75 if len(off) >= max(1.0, 0.2 * len(interior)) else supported < UNSUPPORTED
+        if interior.size >= 1 and poor and (n is None or len(interior) == n - 1):
             tried += ", unequal cells from strong colour changes"
             edges = np.concatenate([[min(0.0, edges[0])], interior, [max(float(length), edges[-1])]])
             uniform = False
@@ -587,11 +596,14 @@ def detect_grid(rgb: np.ndarray, decoded: Decoded, box, rows: int | None = None,
     if not usable.any():
         raise CellsError("no pixel in the box is close to the colour scale; check the colormap, range and box")
     lab_x, lab_y = lab, lab
-    if noise > 1.0:  # JPEG: average along each boundary's own direction, which keeps the boundary sharp
+    if noise > 1.0:
+        # JPEG: lightness keeps a boundary sharp, colour (stored at half resolution) smears it over a
+        # block: weigh chroma down as for the values; and average along each boundary's own direction
         from scipy.ndimage import uniform_filter1d
 
-        lab_x = uniform_filter1d(lab, 5, axis=0)
-        lab_y = uniform_filter1d(lab, 5, axis=1)
+        weighted = lab * np.array([1.0, np.sqrt(CHROMA_WEIGHT), np.sqrt(CHROMA_WEIGHT)], np.float32)
+        lab_x = uniform_filter1d(weighted, 5, axis=0)
+        lab_y = uniform_filter1d(weighted, 5, axis=1)
     ex = boundary_evidence(lab_x, usable, lines.mask, max(3.0, 4.0 * noise_level(lab_x)))
     ey = boundary_evidence(lab_y.transpose(1, 0, 2), usable.T, lines.mask.T,
                            max(3.0, 4.0 * noise_level(lab_y.transpose(1, 0, 2))))
@@ -673,7 +685,7 @@ def robust_centre(u: np.ndarray, trim: float = 0.2) -> float:
 def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
                 background=None, min_pixels: int = 3, margin: float = 0.1,
                 lab: np.ndarray | None = None, dominant_tol: float = 0.03, noisy: bool | None = None,
-                chroma_weight: float = float(os.environ.get("CG_CW", "0.1"))) -> CellValues:
+                chroma_weight: float = None) -> CellValues:
     """One robust value per cell.
 
     Parameters
@@ -705,8 +717,9 @@ def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
         the pixels kept), decoded with chroma weighed by ``chroma_weight``
         (:func:`project_on_scale`); a clean cell's is the median-like
         :func:`robust_centre` of its pixels' values.
-    chroma_weight : float
-        Weight of the chroma axes against lightness for noisy images.
+    chroma_weight : float, optional
+        Weight of the chroma axes against lightness for noisy images
+        (default :data:`CHROMA_WEIGHT`).
 
     Returns
     -------
@@ -720,6 +733,7 @@ def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
         position = scale.to_positions(decoded.value)
     nr, nc = grid.shape
     noisy = noise_level(lab) > 1.0 if noisy is None else noisy
+    chroma_weight = CHROMA_WEIGHT if chroma_weight is None else chroma_weight
     colour_sum = np.zeros((nr, nc, 3))
     out = np.full((nr, nc), np.nan)
     npx = np.zeros((nr, nc), int)
@@ -1002,14 +1016,17 @@ def measure_cells(rgb: np.ndarray, scale, *, box=None, rows: int | None = None, 
     CellsResult
     """
     from .decode import decode
-    from .region import background_color, find_plot_box
+    from .region import RegionNotFoundError, background_color, find_plot_box
 
     given_distance = max_distance
     max_distance = CELLS_MAX_DISTANCE if max_distance is None else max_distance
     where = f"{source}: " if source else ""
     region = None
     if box is None:
-        region = find_plot_box(rgb, scale, None, max_distance, exclude=exclude, opaque=opaque)
+        try:
+            region = find_plot_box(rgb, scale, None, max_distance, exclude=exclude, opaque=opaque)
+        except RegionNotFoundError as e:
+            raise RegionNotFoundError(f"{where}{e}") from None
         box, background = region.box, region.background
     else:
         background = background_color(rgb)

@@ -16,10 +16,11 @@ Every distinct colour of the image is decoded once (:func:`decode`):
    lie between two neighbouring scale colours (anti-aliasing, bilinear
    resampling, JPEG) get a value in between; discrete scales snap to the
    nearest colour. A colour equal to a scale colour decodes to the centre of
-   that colour's value interval;
+   that colour's value interval. For lossy (JPEG) images the position is
+   measured in YCbCr instead, where JPEG's noise is roughly even;
 5. the Euclidean CIELAB distance to that point is the colour distance (CIE76
    delta E); colours farther than ``max_distance`` are no data;
-6. scatter the per-colour results back to the pixels through the table.
+6. gather the per-colour results back to the pixels through dense tables.
 
 Two optional spatial steps follow in the pipeline, on the decoded values:
 
@@ -29,7 +30,7 @@ Two optional spatial steps follow in the pipeline, on the decoded values:
   value, and thin gaps with the same value on both sides are filled across;
 * :func:`smooth_values` averages each value with its neighbours that are
   within a small tolerance of it (an edge-preserving "sigma filter"), which
-  takes out most of JPEG's colour noise.
+  takes out part of JPEG's colour noise (the pipeline does it for JPEG inputs).
 """
 from __future__ import annotations
 
@@ -522,10 +523,10 @@ def clean_overlays(decoded: Decoded, scale: ColorScale, width: int | None = None
     Lines drawn over the data, and their anti-aliased edges, have colours that
     either lie off the scale (no data already) or on it at a wrong value, e.g.
     a black line over ``magma``. Pixels that are not plain data (a colour
-    farther than :func:`clean_level` from the scale, or neutral but not exactly
-    on it) and disagree
+    farther than :func:`clean_level` from the scale, or neutral) and disagree
     with the plain data around them are replaced by the interpolation across
-    the stroke, or become no data (see :func:`overlay_fix`).
+    the stroke, or become no data (see :func:`overlay_fix`); neutral colours
+    exactly on the scale are never changed.
 
     Parameters
     ----------
@@ -632,10 +633,11 @@ def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADI
     JPEG moves every colour a little (and its chroma subsampling blends
     neighbouring cells' colours), so single pixels decode up to a few colour
     steps off; averaging each value with its neighbours of nearly the same
-    value (:func:`sigma_filter`, in units of the colour range) roughly halves
-    that error on the JPEG figures of ../shared/bench without blurring value
-    edges. On lossless figures it only blurs: the pipeline applies it to JPEG
-    inputs (``decode.smooth: auto``).
+    value (:func:`sigma_filter`, in units of the colour range) cuts that error
+    by a fifth to a third on the JPEG figures of ../shared/bench without
+    blurring value edges. On lossless figures it only blurs: the pipeline
+    applies it to JPEG inputs (``decode.smooth: auto``). Discrete scales are
+    left alone: their values are interval centres, not measurements.
 
     Returns
     -------
@@ -643,7 +645,7 @@ def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADI
         With smoothed values; the colour distance is kept.
     """
     value = decoded.value
-    if not np.isfinite(value).any():
+    if not scale.interpolate or not np.isfinite(value).any():
         return decoded
     smoothed = sigma_filter(_positions(scale, value), radius, tolerance)
     finite = np.isfinite(smoothed)

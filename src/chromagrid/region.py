@@ -333,18 +333,23 @@ def find_plot_box(rgb: np.ndarray, scale: ColorScale, decoded: Decoded | None = 
     labels, blobs = _blobs(data)
     with np.errstate(invalid="ignore"):
         position = scale.to_positions(decoded.value)
-    colorbars = [b for b in blobs if _is_colorbar(b, labels, position)]
-    cbar_labels = {b.label for b in colorbars}
-    rest = [b for b in blobs if b.label not in cbar_labels and b.area >= 4]
+    colorbars = sorted((b for b in blobs if _is_colorbar(b, labels, position)), key=lambda b: -b.area)
+    rest = [b for b in blobs if b.label not in {c.label for c in colorbars} and b.area >= 4]
+    biggest_rest = max((b.area for b in rest), default=0)
+    if colorbars and biggest_rest < 0.1 * colorbars[0].area and (len(colorbars) > 1 or biggest_rest == 0):
+        # a heat map whose values run monotonically (a gradient) looks like a colorbar too: of two such
+        # regions the bigger is the data; a lone one is the data when nothing else is there
+        rest.append(colorbars.pop(0))
+        notes.append("the largest region changes monotonically like a colorbar; taken as the data")
     colorbar = None
     if colorbars:
-        big = max(colorbars, key=lambda b: b.area)
+        big = colorbars[0]
         colorbar = (big.x0, big.y0, big.x1, big.y1)
         notes.append(f"colorbar found at {list(colorbar)} and left out")
     if not rest:
         raise RegionNotFoundError(
-            f"the only pixels close to the colour scale '{scale.name}' form a colorbar; "
-            "give the plot box (--box)")
+            f"no region of the image is close to the colour scale '{scale.name}' (only specks); check the "
+            "colormap, its reversal (_r), or give the box")
     seed = max(rest, key=lambda b: b.area)
     max_gap = max(3.0, min(0.6 * min(seed.w, seed.h), 0.1 * max(h, w)))
     group = _grow(seed, rest, max_gap)
@@ -387,43 +392,49 @@ def _snap_to_ticks(box: Box, ink: np.ndarray, is_bg: np.ndarray, notes: list) ->
 
 
 def _snap_to_frame(box: Box, ink: np.ndarray, d_bg: np.ndarray, share: float = 0.9) -> Box | None:
-    """The outer edges of an axes frame around the area, when all four of its lines are found.
+    """The outer edges of an axes frame around the area, when its four lines close a rectangle.
 
-    Each side is searched outward from the area's edge (up to a fifth of the
-    area's size) for the first column (row) that is ink along ``share`` of
-    the area's extent; the frame is accepted only if the four lines close a
-    rectangle (each covers ``share`` of the span between the two lines across
-    it), so the outline of a colorbar beside the area is not taken for it.
+    The top and bottom lines are the first rows, from the area's edges outward
+    (up to a fifth of its height), that are ink along ``share`` of the area's
+    width; their runs of ink give the frame's left and right ends (so cells
+    of the background's colour along the sides are inside it); the columns
+    there must be ink along ``share`` of the frame's height. Without a closed
+    rectangle (no frame, or the outline of a colorbar beside the area) the
+    answer is None.
     """
     x0, y0, x1, y1 = box
     h, w = ink.shape
-    reach_x, reach_y = max(20, (x1 - x0) // 5), max(20, (y1 - y0) // 5)
+    reach = max(20, (y1 - y0) // 5)
 
-    def scan(lines, coverage):
-        for c in lines:
-            if coverage(c) >= share:
-                return c
+    def first(rows):
+        for r in rows:
+            if 0 <= r < h and ink[r, x0:x1].mean() >= share:
+                return r
         return None
 
-    left = scan(range(x0 - 1, max(-1, x0 - reach_x - 1), -1), lambda c: ink[y0:y1, c].mean())
-    right = scan(range(x1, min(w, x1 + reach_x)), lambda c: ink[y0:y1, c].mean())
-    top = scan(range(y0 - 1, max(-1, y0 - reach_y - 1), -1), lambda r: ink[r, x0:x1].mean())
-    bottom = scan(range(y1, min(h, y1 + reach_y)), lambda r: ink[r, x0:x1].mean())
-    if None in (left, right, top, bottom):
+    top = first(range(y0 + 2, y0 - reach - 1, -1))
+    bottom = first(range(y1 - 3, y1 + reach))
+    if top is None or bottom is None or bottom - top < 4:
         return None
-    # the lines' outer edges: neighbouring lines as dark as the line found (not its antialiased fringe)
-    strong = d_bg >= 0.6 * float(np.median(np.concatenate([d_bg[y0:y1, left], d_bg[y0:y1, right],
-                                                             d_bg[top, x0:x1], d_bg[bottom, x0:x1]])))
-    while left > 0 and strong[top:bottom + 1, left - 1].mean() >= share:
-        left -= 1
-    while right + 1 < w and strong[top:bottom + 1, right + 1].mean() >= share:
-        right += 1
-    while top > 0 and strong[top - 1, left:right + 1].mean() >= share:
+    # the lines' outer edges: neighbouring rows as dark as the line found (not its antialiased fringe)
+    level = 0.6 * float(np.median(np.concatenate([d_bg[top, x0:x1], d_bg[bottom, x0:x1]])))
+    strong = d_bg >= level
+    while top > 0 and strong[top - 1, x0:x1].mean() >= share:
         top -= 1
-    while bottom + 1 < h and strong[bottom + 1, left:right + 1].mean() >= share:
+    while bottom + 1 < h and strong[bottom + 1, x0:x1].mean() >= share:
         bottom += 1
-    closed = (ink[top:bottom + 1, left].mean() >= share and ink[top:bottom + 1, right].mean() >= share
-              and ink[top, left:right + 1].mean() >= share and ink[bottom, left:right + 1].mean() >= share)
-    if not closed:
+    middle = (x0 + x1) // 2
+    ends = []
+    for r in (top, bottom):
+        row = strong[r]
+        if not row[middle]:
+            return None
+        gaps_left = np.flatnonzero(~row[:middle])
+        gaps_right = np.flatnonzero(~row[middle:])
+        ends.append((gaps_left[-1] + 1 if gaps_left.size else 0,
+                     middle + gaps_right[0] if gaps_right.size else w))
+    left, right = min(e[0] for e in ends), max(e[1] for e in ends) - 1
+    if left > x0 + 2 or right < x1 - 3:  # a frame holds the whole area
         return None
-    return (left, top, right + 1, bottom + 1)
+    closed = ink[top:bottom + 1, left].mean() >= share and ink[top:bottom + 1, right].mean() >= share
+    return (int(left), int(top), int(right) + 1, int(bottom) + 1) if closed else None
