@@ -134,6 +134,23 @@ def test_masked_cells_are_nan_and_counted(tmp_path):
     assert result.n_background == mask.sum() and result.n_empty == 0
 
 
+def test_cells_without_usable_pixels_are_nan_and_counted(tmp_path):
+    data = RNG.random((4, 6))
+    data[1, 2] = data[3, 5] = np.nan
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="magenta")  # far from every viridis colour
+    fig, ax = plt.subplots(figsize=(5, 3.4), dpi=100)
+    ax.imshow(data, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    path = tmp_path / "bad.png"
+    fig.savefig(path)
+    plt.close(fig)
+    result = chromagrid.cells(path, cmap="viridis", vmin=0, vmax=1)
+    assert result.shape == (4, 6)
+    values = result.matrix.values
+    assert np.array_equal(np.isnan(values), np.isnan(data))
+    assert np.allclose(values[~np.isnan(data)], data[~np.isnan(data)], atol=0.01)
+    assert result.n_empty == 2 and result.pixel_counts[1, 2] == 0
+
+
 def test_imshow_with_frame_and_background_coloured_edge(tmp_path):
     # Greys: 0 is white like the background, and the whole first column is 0
     data = RNG.integers(1, 16, (6, 10)).astype(float)

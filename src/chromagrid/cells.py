@@ -6,33 +6,41 @@ lattice of uniformly coloured rectangles. This stage works on the decoded
 pixels of the box (:func:`chromagrid.decode.decode`) and their CIELAB colours:
 
 1. **gridlines**: columns (rows) of one uniform colour running across most of
-   the box, narrow compared with their spacing, in both directions, are lines
-   drawn between the cells (white, black, grey, any width); their pixels are
-   excluded from everything below. A frame drawn along the box's border is
-   found the same way.
+   the box, at most half as wide as their spacing, in both directions, are
+   lines drawn between the cells (white, black, grey, any width); their
+   pixels are excluded from everything below. A frame drawn along the box's
+   border is found the same way.
 2. **boundary evidence** along each axis: for every pixel edge, the share of
    rows (columns) in which the colour changes there, comparing each pixel with
-   the nearest usable pixel on either side (so annotation text and gridlines
-   between two cells do not hide or fake a change; a gridline counts as a
-   boundary even between two cells of the same colour).
+   the nearest usable pixel on either side. Usable pixels are close to the
+   scale (or of the background's colour: masked cells have edges too), not
+   on a gridline and locally uniform, which leaves out annotation text and
+   antialiased blends; a gridline counts as a boundary even between two cells
+   of the same colour. In a noisy (JPEG) image lightness is weighed over
+   chroma (:data:`CHROMA_WEIGHT`) and colours are averaged along each
+   boundary's direction first.
 3. **equal cells**: the number of cells n maximises the evidence on the comb
-   of n equal cells spanning the box minus what the same number of random
-   positions would collect (the "excess" evidence). Divisors of the true n miss
-   boundaries and multiples add empty positions, so both score lower; cells
-   whose neighbours share their colour only lower the evidence at a few
-   positions. The comb's ends may move by a few pixels (an inexact box); the
-   boundaries are then refined to the measured peaks and fitted with a
-   straight line (equal cells).
+   of n equal cells spanning the box minus what as many random positions
+   would collect (:func:`comb_scores`). Divisors of the true n miss
+   boundaries and multiples add empty teeth, so both score lower; cells whose
+   neighbours share their colour only lower the evidence at a few teeth.
+   When the extra teeth of a multiple hold under half the evidence of the
+   others (text centred in the cells), the divisor wins. The comb's ends may
+   move by a few pixels (an inexact box); the boundaries are then fitted
+   with a straight line to the measured peaks.
 4. **unequal cells**: when strong boundaries (colour changes across most of the
-   box) are left unexplained by the best equal comb and a quarter or more of
-   that comb's boundaries find no strong change, the boundaries are the
-   strong peaks.
-5. **one value per cell**: the median decoded value of the cell's interior
-   pixels, leaving out a border margin (antialiasing, gridlines, JPEG
-   bleeding), pixels far from the scale and pixels that differ from the cell's
-   dominant colour (annotation text); a cell with too few usable pixels is NaN
-   and counted, and so is a cell showing the figure's background colour (a
-   masked cell) rather than a colour of the scale.
+   box) lie off the best equal comb and a quarter of its teeth find no strong
+   change, or two thirds of them find none (a fine comb through unequal
+   cells), the boundaries are the strong peaks.
+5. **one value per cell**: from the cell's interior (a margin of 10 % and half
+   a gridline off each side), its pixels close to the scale and near the
+   cell's dominant value (annotation text left out): in a clean image the
+   median-like trimmed mean of their values (the value of the cell's
+   colour), in a noisy one the value of their trimmed mean colour with
+   lightness weighed over chroma (:func:`project_on_scale`). A cell with too
+   few usable pixels is NaN and counted, and so is a cell showing the
+   figure's background colour (a masked cell) rather than a colour of the
+   scale.
 
 Stages never read or write files; the pipeline does (through the writers at the
 end of this module).
@@ -68,7 +76,7 @@ CHROMA_WEIGHT = 0.1
 
 #: An equal comb with fewer than this share of its boundaries on strong colour changes is a fine comb
 #: fitted through unequal cells (unless no strong change lies off it).
-UNSUPPORTED = float(__import__("os").environ.get("CG_UNS", "0.34"))
+UNSUPPORTED = 0.34
 
 #: Status codes of a cell's value.
 CELL_OK, CELL_FEW_PIXELS, CELL_BACKGROUND = 0, 1, 2
@@ -633,10 +641,10 @@ class CellValues:
     Attributes
     ----------
     values : (nrows, ncols) float64
-        Median decoded value of the cell's usable interior pixels; NaN for
-        cells with too few usable pixels or showing the background.
+        The value of the cell's usable interior pixels (see :func:`cell_values`);
+        NaN for cells with too few usable pixels or showing the background.
     n_pixels : (nrows, ncols) int
-        Number of pixels the value is the median of.
+        Number of interior pixels the value is measured on.
     distance : (nrows, ncols) float
         Median colour distance (delta E) of those pixels to the scale.
     status : (nrows, ncols) uint8
@@ -901,7 +909,7 @@ class CellsResult:
 
     @property
     def pixel_counts(self) -> np.ndarray:
-        """(nrows, ncols) number of pixels each value is the median of."""
+        """(nrows, ncols) number of interior pixels each value is measured on."""
         return self.cells.n_pixels
 
     @property
@@ -1058,7 +1066,7 @@ def measure_cells(rgb: np.ndarray, scale, *, box=None, rows: int | None = None, 
         values.values, dims=("row", "col"), name="value",
         coords={"row": _labels(row_labels, nr, "row"), "col": _labels(col_labels, nc, "col"),
                 "y_px": ("row", y_px), "x_px": ("col", x_px)},
-        attrs={"long_name": "value of each cell (median of its interior pixels)",
+        attrs={"long_name": "value of each cell, from the median-like centre of its interior pixels",
                "colormap": scale.name, "norm": scale.norm, "vmin": scale.vmin, "vmax": scale.vmax})
     matrix["y_px"].attrs.update(long_name="image row of the cell's centre", units="pixel")
     matrix["x_px"].attrs.update(long_name="image column of the cell's centre", units="pixel")
@@ -1130,7 +1138,7 @@ def write_matrix(result: CellsResult, path, attrs: dict | None = None) -> Path:
             ds = xr.Dataset({"value": m.astype(np.float64),
                              "n_pixels": (("row", "col"), result.cells.n_pixels.astype(np.int32)),
                              "distance": (("row", "col"), result.cells.distance.astype(np.float32))})
-            ds["n_pixels"].attrs["long_name"] = "number of pixels the cell's value is the median of"
+            ds["n_pixels"].attrs["long_name"] = "number of interior pixels the cell's value is measured on"
             ds["distance"].attrs.update(long_name="median colour distance (CIE76 delta E) to the scale")
             ds.attrs.update({k: (v if isinstance(v, (str, int, float)) else json.dumps(v))
                              for k, v in (attrs or {}).items() if v is not None})
