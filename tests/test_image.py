@@ -5,7 +5,6 @@ import struct
 
 import numpy as np
 import pytest
-import rasterio.errors
 from matplotlib.colors import Normalize
 from PIL import Image
 

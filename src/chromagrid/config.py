@@ -8,6 +8,7 @@ What needs the image's size (a box outside it) is checked by
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import tomllib
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
 
 from .colorscale import ColorScaleError, resolve_colormap
 from .decode import DEFAULT_MAX_DISTANCE
@@ -36,6 +38,47 @@ def _check_box(box: Box | None, key: str) -> Box | None:
         raise ValueError(f"{key} {list(box)} must be x0 y0 x1 y1 with x1 >= x0 + 2 and y1 >= y0 + 2 "
                          "(x1, y1 exclusive)")
     return box
+
+
+def _as_list(value):
+    """A single path (or None) where a list of paths is expected."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, (str, os.PathLike)) else value
+
+
+def _known_suffixes(format_function: str):
+    """After-validator: each path's suffix is one ``chromagrid.MODULE.FUNCTION`` knows (imported lazily)."""
+    module, function = format_function.split(".")
+
+    def check(paths: list[Path]) -> list[Path]:
+        format_of = getattr(importlib.import_module(f"chromagrid.{module}"), function)
+        for path in paths:
+            try:
+                format_of(path)
+            except ConfigError as e:
+                raise ValueError(str(e)) from None
+        return paths
+
+    return check
+
+
+def _single_suffix(key: str, suffix: str, what: str):
+    """After-validator: an optional path must end in ``suffix``."""
+
+    def check(path: Path | None) -> Path | None:
+        if path is not None and path.suffix.lower() != suffix:
+            raise ValueError(f"{key} {path}: {what}; give a file name ending in {suffix}")
+        return path
+
+    return check
+
+
+GridPaths = Annotated[list[Path], BeforeValidator(_as_list), AfterValidator(_known_suffixes("export.grid_format"))]
+PointPaths = Annotated[list[Path], BeforeValidator(_as_list), AfterValidator(_known_suffixes("points.points_format"))]
+MatrixPaths = Annotated[list[Path], BeforeValidator(_as_list), AfterValidator(_known_suffixes("cells.matrix_format"))]
+ReportPath = Annotated[Path | None, AfterValidator(_single_suffix("report", ".json", "the report is JSON"))]
+FigurePath = Annotated[Path | None, AfterValidator(_single_suffix("figure", ".png", "the diagnostic figure is a PNG"))]
 
 
 class _Section(BaseModel):
@@ -366,7 +409,7 @@ class Config(_Section):
     """
 
     input: Path
-    output: list[Path] = Field(default_factory=list, description="grid files: .nc or .tif (one or several)")
+    output: GridPaths = Field(default_factory=list, description="grid files: .nc or .tif (one or several)")
     box: Box | None = Field(None, description="plot box x0 y0 x1 y1 in image pixels (x1, y1 exclusive)")
     scale: ScaleConfig
     decode: DecodeConfig = DecodeConfig()
@@ -376,42 +419,9 @@ class Config(_Section):
     title: str | None = None
     units: str | None = None
     reduce: Reduce | None = Field(None, description="reduce the field to a point cloud and check the cost")
-    points: list[Path] = Field(default_factory=list, description="point files: .csv, .parquet, .geojson, .nc")
-    report: Path | None = Field(None, description="JSON report of the run and its checks")
-    figure: Path | None = Field(None, description="diagnostic PNG: image, field, points, reconstruction, error")
-
-    @field_validator("output", "points", mode="before")
-    @classmethod
-    def _listify(cls, v):
-        if v is None:
-            return []
-        return [v] if isinstance(v, (str, os.PathLike)) else v
-
-    @field_validator("points")
-    @classmethod
-    def _point_suffixes(cls, outputs):
-        from .points import points_format
-
-        for path in outputs:
-            try:
-                points_format(path)
-            except ConfigError as e:
-                raise ValueError(str(e)) from None
-        return outputs
-
-    @field_validator("report")
-    @classmethod
-    def _report_suffix(cls, path):
-        if path is not None and path.suffix.lower() != ".json":
-            raise ValueError(f"report {path}: the report is JSON; give a file name ending in .json")
-        return path
-
-    @field_validator("figure")
-    @classmethod
-    def _figure_suffix(cls, path):
-        if path is not None and path.suffix.lower() != ".png":
-            raise ValueError(f"figure {path}: the diagnostic figure is a PNG; give a file name ending in .png")
-        return path
+    points: PointPaths = Field(default_factory=list, description="point files: .csv, .parquet, .geojson, .nc")
+    report: ReportPath = Field(None, description="JSON report of the run and its checks")
+    figure: FigurePath = Field(None, description="diagnostic PNG: image, field, points, reconstruction, error")
 
     @property
     def reduce_settings(self) -> Reduce | None:
@@ -421,18 +431,6 @@ class Config(_Section):
         if self.points or self.report is not None or self.figure is not None:
             return Reduce()
         return None
-
-    @field_validator("output")
-    @classmethod
-    def _suffixes(cls, outputs):
-        from .export import grid_format
-
-        for path in outputs:
-            try:
-                grid_format(path)
-            except ConfigError as e:
-                raise ValueError(str(e)) from None
-        return outputs
 
     @field_validator("box")
     @classmethod
@@ -558,9 +556,9 @@ class CellsConfig(_Section):
     """
 
     input: Path
-    output: list[Path] = Field(default_factory=list, description="matrix files: .csv, .nc or .npy (one or several)")
-    report: Path | None = Field(None, description="JSON report: box, grid, per-cell pixel counts and colour distances")
-    figure: Path | None = Field(None, description="diagnostic PNG: the detected grid drawn over the figure")
+    output: MatrixPaths = Field(default_factory=list, description="matrix files: .csv, .nc or .npy (one or several)")
+    report: ReportPath = Field(None, description="JSON report: box, grid, per-cell pixel counts and colour distances")
+    figure: FigurePath = Field(None, description="diagnostic PNG: the detected grid drawn over the figure")
     box: Box | None = Field(None, description="heat-map area x0 y0 x1 y1 in image pixels (default: found)")
     rows: int | None = Field(None, ge=1, description="number of rows (default: found); positions are still fitted")
     cols: int | None = Field(None, ge=1, description="number of columns (default: found)")
@@ -573,39 +571,6 @@ class CellsConfig(_Section):
     image: ImageConfig = ImageConfig()
     title: str | None = None
     units: str | None = None
-
-    @field_validator("output", mode="before")
-    @classmethod
-    def _listify(cls, v):
-        if v is None:
-            return []
-        return [v] if isinstance(v, (str, os.PathLike)) else v
-
-    @field_validator("output")
-    @classmethod
-    def _suffixes(cls, outputs):
-        from .cells import matrix_format
-
-        for path in outputs:
-            try:
-                matrix_format(path)
-            except ConfigError as e:
-                raise ValueError(str(e)) from None
-        return outputs
-
-    @field_validator("report")
-    @classmethod
-    def _report_suffix(cls, path):
-        if path is not None and path.suffix.lower() != ".json":
-            raise ValueError(f"report {path}: the report is JSON; give a file name ending in .json")
-        return path
-
-    @field_validator("figure")
-    @classmethod
-    def _figure_suffix(cls, path):
-        if path is not None and path.suffix.lower() != ".png":
-            raise ValueError(f"figure {path}: the diagnostic figure is a PNG; give a file name ending in .png")
-        return path
 
     @field_validator("box")
     @classmethod

@@ -153,6 +153,30 @@ def _to_rgb(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return np.asarray(im), None
 
 
+def open_decoded(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Open and fully decode an image with Pillow, EXIF orientation applied.
+
+    Raises
+    ------
+    ImageReadError
+        One line naming the file and the problem (see :func:`read_image`).
+    """
+    path = Path(path)
+    image_size(path, max_pixels)
+    try:
+        with _own_pixel_limit():
+            im = Image.open(path)
+            im.load()
+            if im.getexif().get(0x0112, 1) != 1:
+                im = ImageOps.exif_transpose(im)
+            return im
+    except (OSError, SyntaxError, ValueError) as e:
+        message = str(e)
+        if "truncated" in message or "broken" in message or "EOF" in message:
+            raise ImageReadError(f"{path}: image file is truncated or corrupt ({message})") from None
+        raise ImageReadError(f"{path}: cannot decode image ({message})") from None
+
+
 def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> RasterImage:
     """Read an image file into 8-bit RGB.
 
@@ -174,17 +198,11 @@ def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
         not an image, or over the pixel limit.
     """
     path = Path(path)
-    image_size(path, max_pixels)
+    im = open_decoded(path, max_pixels)
     try:
-        with _own_pixel_limit(), Image.open(path) as im:
-            im.load()
-            im = ImageOps.exif_transpose(im)
-            rgb, opaque = _to_rgb(im)
-    except (OSError, SyntaxError, ValueError) as e:
-        message = str(e)
-        if "truncated" in message or "broken" in message or "EOF" in message:
-            raise ImageReadError(f"{path}: image file is truncated or corrupt ({message})") from None
-        raise ImageReadError(f"{path}: cannot decode image ({message})") from None
+        rgb, opaque = _to_rgb(im)
+    finally:
+        im.close()
     if opaque is not None and opaque.all():
         opaque = None
     return RasterImage(rgb=rgb, opaque=opaque, path=str(path), sha256=file_sha256(path))

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
@@ -20,6 +21,9 @@ from .export import write_grid
 from .georef import (GridPlan, PixelMapping, georeferenced_grid, make_grid, mapping_from_axes, mapping_from_extent,
                      mapping_from_gcps, parse_crs, pixel_transform, plan_grid)
 from .image import RasterImage, image_size, read_image
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -60,7 +64,7 @@ class Result:
     distance_stats: dict
     outputs: list[Path] = field(default_factory=list)
     georef: dict | None = None
-    points: "pd.DataFrame | None" = None
+    points: pd.DataFrame | None = None
     checks: dict | None = None
     reconstruction: xr.DataArray | None = None
 

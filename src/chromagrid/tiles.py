@@ -40,9 +40,7 @@ level from the median over its whole input, which a tile cannot see; there,
 """
 from __future__ import annotations
 
-import contextlib
 import os
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -50,7 +48,7 @@ import numpy as np
 
 from .colorscale import ColorScale
 from .decode import SMOOTH_RADIUS, overlay_width, pack_rgb, pick_variant
-from .errors import ChromagridError, ConfigError, ImageReadError
+from .errors import ChromagridError, ConfigError
 
 #: Default tile side in pixels (a 1024 x 1024 tile with its margin costs about 100 MB of temporaries).
 DEFAULT_TILE = 1024
@@ -64,21 +62,6 @@ OVERLAP = 32
 TILED_ABOVE_PIXELS = 64_000_000
 
 _TABLE_SIZE = 1 << 24
-
-
-@contextlib.contextmanager
-def _pillow_without_bomb_check():
-    """``max_pixels`` (checked from the header first) replaces Pillow's own decompression-bomb limit."""
-    from PIL import Image
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        saved = Image.MAX_IMAGE_PIXELS
-        Image.MAX_IMAGE_PIXELS = None
-        try:
-            yield
-        finally:
-            Image.MAX_IMAGE_PIXELS = saved
 
 
 class _PillowSource:
@@ -173,23 +156,10 @@ def open_tiled(path: str | os.PathLike, max_pixels: int) -> TiledImage:
     ImageReadError
         As :func:`chromagrid.image.read_image` does (missing, corrupt, over ``max_pixels``).
     """
-    from PIL import Image, ImageOps
-
-    from .image import _to_rgb, file_sha256, image_size
+    from .image import _to_rgb, file_sha256, open_decoded
 
     path = Path(path)
-    image_size(path, max_pixels)
-    try:
-        with _pillow_without_bomb_check():
-            im = Image.open(path)
-            im.load()
-            if im.getexif().get(0x0112, 1) != 1:
-                im = ImageOps.exif_transpose(im)
-    except (OSError, SyntaxError, ValueError) as e:
-        message = str(e)
-        if "truncated" in message or "broken" in message or "EOF" in message:
-            raise ImageReadError(f"{path}: image file is truncated or corrupt ({message})") from None
-        raise ImageReadError(f"{path}: cannot decode image ({message})") from None
+    im = open_decoded(path, max_pixels)
     sha256 = file_sha256(path)
     if im.mode in ("I", "F"):  # 32-bit grey: its scaling to 8 bits needs the whole image's range
         rgb, opaque = _to_rgb(im)
