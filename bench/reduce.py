@@ -244,7 +244,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     parser.add_argument("--id", action="append", help="only these cases (repeatable)")
-    parser.add_argument("--target", type=float, help="also run the error-bounded search with this RMSE % target")
+    parser.add_argument("--target", type=float, help="also run the error-bounded search with this RMSE %% target")
     parser.add_argument("--dbscan-pixels", type=int, help="time both clusterings on a window of about this "
                         "many pixels of the 4 MP figure instead of all of it (for a loaded machine)")
     parser.add_argument("--skip-corpus", action="store_true")

@@ -471,10 +471,10 @@ def format_validation_error(error: ValidationError, source: str = "config") -> s
     return f"{source}: " + ("; ".join(lines) if len(lines) == 1 else "\n  " + "\n  ".join(lines))
 
 
-def validate_config(data: dict, source: str = "config") -> Config:
-    """Validate a dict into a :class:`Config`, raising :class:`ConfigError` with readable lines."""
+def validate_config(data: dict, source: str = "config", model: type[BaseModel] | None = None) -> Config:
+    """Validate a dict into a :class:`Config` (or ``model``), raising :class:`ConfigError` with readable lines."""
     try:
-        return Config.model_validate(data)
+        return (model or Config).model_validate(data)
     except ValidationError as e:
         raise ConfigError(format_validation_error(e, source)) from None
 
@@ -527,8 +527,9 @@ def resolve_paths(data: dict, base: Path) -> dict:
     return data
 
 
-def load_config(path: str | os.PathLike) -> Config:
-    """Read and validate a YAML or TOML config; relative paths resolve against its folder.
+def load_config(path: str | os.PathLike, model: type[BaseModel] | None = None) -> Config:
+    """Read and validate a YAML or TOML config (a :class:`Config`, or ``model``); relative paths resolve
+    against its folder.
 
     Raises
     ------
@@ -537,7 +538,7 @@ def load_config(path: str | os.PathLike) -> Config:
     """
     path = Path(path)
     data = resolve_paths(read_config_file(path), path.parent.resolve())
-    return validate_config(data, source=str(path))
+    return validate_config(data, source=str(path), model=model)
 
 
 def check_against_image(config: Config, width: int, height: int) -> None:
@@ -602,14 +603,9 @@ class CellsConfig(_Section):
 
 def validate_cells_config(data: dict, source: str = "config") -> CellsConfig:
     """Validate a dict into a :class:`CellsConfig`, raising :class:`ConfigError` with readable lines."""
-    try:
-        return CellsConfig.model_validate(data)
-    except ValidationError as e:
-        raise ConfigError(format_validation_error(e, source)) from None
+    return validate_config(data, source, CellsConfig)
 
 
 def load_cells_config(path: str | os.PathLike) -> CellsConfig:
     """Read and validate a YAML or TOML cells config; relative paths resolve against its folder."""
-    path = Path(path)
-    data = resolve_paths(read_config_file(path), path.parent.resolve())
-    return validate_cells_config(data, source=str(path))
+    return load_config(path, CellsConfig)
