@@ -220,3 +220,42 @@ def test_make_examples_is_deterministic(tmp_path):
         np.testing.assert_array_equal(np.load(tmp_path / entry["truth"])["values"],
                                       np.load(EXAMPLES / entry["truth"])["values"])
         assert (EXAMPLES / entry["image"]).stat().st_size < 60_000  # small enough to commit
+
+
+def test_gcps_config_reprojects_the_example_to_its_true_values(tmp_path):
+    """configs/gcps.yaml: GCPs at the plot box's corners, polynomial1, warped to EPSG:3035 at 25 km.
+
+    Checked independently of chromagrid's georeferencing: each valid cell centre of the GeoTIFF is
+    taken back to lon/lat with pyproj and looked up in the array the example figure was drawn from.
+    """
+    import rasterio
+    from pyproj import Transformer
+
+    entry = INDEX["field"]
+    config = chromagrid.load_config(CONFIGS / "gcps.yaml")
+    out = tmp_path / "field_3035.tif"
+    result = chromagrid.run(config.model_copy(update={"output": [out]}))
+    assert result.georef["gcps"]["rmse_px"] < 1e-6        # the five GCPs lie exactly on one affine
+    with rasterio.open(out) as src:
+        assert src.crs.to_epsg() == 3035
+        assert src.transform.a == 25000 and src.transform.e == -25000
+        value = src.read(1).astype(float)
+        rows, cols = np.nonzero(np.isfinite(value))
+        xs, ys = rasterio.transform.xy(src.transform, rows, cols)
+    lon, lat = Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True).transform(xs, ys)
+    truth = np.load(EXAMPLES / entry["truth"])["values"].astype(float)
+    left, right, bottom, top = entry["extent"]
+    nrows, ncols = truth.shape
+    fc = (np.asarray(lon) - left) / (right - left) * ncols     # position in truth cells
+    fr = (top - np.asarray(lat)) / (top - bottom) * nrows
+    c, r = np.floor(fc).astype(int), np.floor(fr).astype(int)
+    # away from truth-cell edges (a 25 km cell centre near an edge may take either neighbour, nearest
+    # resampling) and from the masked area
+    inside = (c >= 0) & (c < ncols) & (r >= 0) & (r < nrows)
+    away = inside & (np.abs(fc - c - 0.5) < 0.3) & (np.abs(fr - r - 0.5) < 0.3)
+    expected = truth[np.clip(r, 0, nrows - 1), np.clip(c, 0, ncols - 1)]
+    check = away & np.isfinite(expected)
+    assert check.sum() > 1000
+    error = np.abs(value[rows, cols][check] - expected[check])
+    one_bin = (entry["vmax"] - entry["vmin"]) / 256
+    assert np.percentile(error, 99) <= one_bin and error.max() <= 3 * one_bin  # a few next to the coastline
