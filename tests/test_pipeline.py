@@ -259,3 +259,45 @@ def test_gcps_config_reprojects_the_example_to_its_true_values(tmp_path):
     error = np.abs(value[rows, cols][check] - expected[check])
     one_bin = (entry["vmax"] - entry["vmin"]) / 256
     assert np.percentile(error, 99) <= one_bin and error.max() <= 3 * one_bin  # a few next to the coastline
+
+
+@pytest.mark.parametrize("masked_side", ["left", "top"])
+def test_box_auto_finds_the_frame_even_where_masked_areas_touch_it(tmp_path, masked_side):
+    """``box: auto`` on a framed map whose blank (NaN) band runs along one side of the frame."""
+    data = smooth_field(30, 40)
+    if masked_side == "left":
+        data[:, :12] = np.nan
+    else:
+        data[:9, :] = np.nan
+    fig = draw_figure(tmp_path, data, "viridis", Normalize(0, 1), size=(500, 380), frame=True)
+    result = chromagrid.digitize(fig.path, cmap="viridis", vmin=0, vmax=1, box="auto")
+    assert result.summary()["box_found"] is True
+    assert np.abs(np.subtract(result.box, fig.box)).max() <= 1      # the frame, not just the data
+    x0, y0, x1, y1 = fig.box
+    truth = truth_per_pixel(data, (y1 - y0, x1 - x0))
+    clear = truth_per_pixel(data, (y1 - y0, x1 - x0), margin=0.2)   # NaN near cell edges
+    # compare on the drawn box's pixels that the found box holds, away from the frame and cell edges
+    fx0, fy0 = result.box[0], result.box[1]
+    value = result.grid["value"].values
+    rows = np.arange(3, y1 - y0 - 3)
+    cols = np.arange(3, x1 - x0 - 3)
+    got = value[np.ix_(rows + y0 - fy0, cols + x0 - fx0)]
+    want = truth[np.ix_(rows, cols)]
+    inner = ndimage.binary_erosion(np.isfinite(want), iterations=2) & np.isfinite(clear[np.ix_(rows, cols)])
+    assert inner.sum() > 1000 and np.abs(got - want)[inner].max() <= 1.5 / 256
+    blank = ndimage.binary_erosion(np.isnan(want), iterations=2)
+    assert blank.sum() > 100 and np.isnan(got[blank]).all()
+
+
+def test_box_auto_is_refused_for_tiled_decodes_and_a_bad_box_argument_is_explained(tmp_path):
+    from chromagrid.errors import ConfigError
+    from chromagrid.tiles import run_tiled
+
+    fig = draw_figure(tmp_path, smooth_field(10, 12), "viridis", Normalize(0, 1), frame=True)
+    with pytest.raises(ConfigError, match="box: auto"):
+        run_tiled({"input": str(fig.path), "box": "auto", "scale": {"cmap": "viridis", "vmin": 0, "vmax": 1}})
+    done = subprocess.run([sys.executable, "-m", "chromagrid.cli", "decode", str(fig.path), "--cmap", "viridis",
+                           "--vmin", "0", "--vmax", "1", "--box", "1", "2", "3", "-o", str(tmp_path / "x.nc")],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "give four integers X0 Y0 X1 Y1 or the word auto" in done.stderr
+    assert not (tmp_path / "x.nc").exists()

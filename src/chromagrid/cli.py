@@ -33,12 +33,25 @@ def _scale_from_args(a: argparse.Namespace) -> dict:
     return {k: getattr(a, k) for k in keys if getattr(a, k) is not None}
 
 
+def _box_argument(words: list[str]) -> str | list[int]:
+    """``--box``: four integers or the word auto."""
+    if words == ["auto"]:
+        return "auto"
+    try:
+        box = [int(w) for w in words]
+    except ValueError:
+        box = []
+    if len(box) != 4:
+        raise ChromagridError(f"--box {' '.join(words)}: give four integers X0 Y0 X1 Y1 or the word auto")
+    return box
+
+
 def _decode_config(a: argparse.Namespace) -> dict:
     data = {"input": a.image, "output": a.output or [], "scale": _scale_from_args(a),
             "georef": _georef_from_args(a), "export": _export_from_args(a),
             "decode": {}, "image": {}}
     if a.box is not None:
-        data["box"] = a.box
+        data["box"] = _box_argument(a.box)
     if a.max_distance is not None:
         data["decode"]["max_distance"] = a.max_distance
     if a.max_pixels is not None:
@@ -249,7 +262,8 @@ def _print_result(result, as_json: bool) -> None:
         return
     h, w = summary["shape"]
     d = summary["distance"]
-    print(f"decoded {summary['input']}: box {summary['box']}, {w}x{h} pixels, "
+    found = " (found)" if summary["box_found"] else ""
+    print(f"decoded {summary['input']}: box {summary['box']}{found}, {w}x{h} pixels, "
           f"{summary['masked_fraction']:.1%} no data")
     if d["mean"] is not None:
         print(f"colour distance (delta E) over valid pixels: mean {d['mean']:.2f}, p95 {d['p95']:.2f}, "
@@ -286,8 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("decode", help="decode one figure into a grid (.nc / .tif)")
     p.add_argument("image", help="PNG, JPEG, TIFF or BMP")
     p.add_argument("-o", "--output", action="append", help="output grid: .nc or .tif (repeat for several)")
-    p.add_argument("--box", nargs=4, type=int, metavar=("X0", "Y0", "X1", "Y1"),
-                   help="plot area in image pixels, x1 y1 exclusive (default: the whole image)")
+    p.add_argument("--box", nargs="+", metavar="X0 Y0 X1 Y1 | auto",
+                   help="plot area in image pixels, x1 y1 exclusive, or 'auto' to find it (the largest area "
+                        "of colour-scale pixels, colorbar left out, snapped to the axes frame); "
+                        "default: the whole image")
     _add_scale_options(p)
     p.add_argument("--extent", nargs=4, type=float, metavar=("LEFT", "RIGHT", "BOTTOM", "TOP"),
                    help="world coordinates of the box's outer edges")

@@ -410,7 +410,9 @@ class Config(_Section):
 
     input: Path
     output: GridPaths = Field(default_factory=list, description="grid files: .nc or .tif (one or several)")
-    box: Box | None = Field(None, description="plot box x0 y0 x1 y1 in image pixels (x1, y1 exclusive)")
+    box: Box | Literal["auto"] | None = Field(
+        None, description="plot box x0 y0 x1 y1 in image pixels (x1, y1 exclusive); auto: found in the figure; "
+        "default: the whole image")
     scale: ScaleConfig
     decode: DecodeConfig = DecodeConfig()
     georef: GeorefConfig = GeorefConfig()
@@ -435,7 +437,7 @@ class Config(_Section):
     @field_validator("box")
     @classmethod
     def _box_shape(cls, box):
-        return _check_box(box, "box")
+        return box if box == "auto" else _check_box(box, "box")
 
     @model_validator(mode="after")
     def _outputs_fit_georef(self):
@@ -455,9 +457,22 @@ class Config(_Section):
 
 
 def format_validation_error(error: ValidationError, source: str = "config") -> str:
-    """One line per problem: ``key.path: what is wrong``."""
-    lines = []
+    """One line per problem: ``key.path: what is wrong``.
+
+    For a key that takes one of several forms (``box``: four numbers or ``auto``),
+    pydantic reports each form's failure under a type tag; the tags are left out
+    of the path, and a word alternative (``auto``) only as a hint after the others.
+    """
+    problems, alternatives = [], {}
     for problem in error.errors():
+        loc = tuple(p for p in problem["loc"] if not (isinstance(p, str) and "[" in p))  # union member tags
+        if problem["type"] == "literal_error" and len(loc) < len(problem["loc"]):
+            alternatives[loc] = problem["ctx"]["expected"]
+        else:
+            problems.append({**problem, "loc": loc})
+    lines = []
+    for problem in problems or [{"loc": k, "msg": f"should be {v}", "type": "literal_error"}
+                                for k, v in alternatives.items()]:
         where = ".".join(str(p) for p in problem["loc"]) or "(top level)"
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
@@ -467,7 +482,8 @@ def format_validation_error(error: ValidationError, source: str = "config") -> s
             message = f"too few values: item {problem['loc'][-1] + 1} is missing"
         elif problem["type"] == "missing":
             message = "required key is missing"
-        lines.append(f"{where}: {message}")
+        hint = alternatives.get(problem["loc"][:1]) if problems else None
+        lines.append(f"{where}: {message}" + (f" (or give {hint})" if hint else ""))
     return f"{source}: " + ("; ".join(lines) if len(lines) == 1 else "\n  " + "\n  ".join(lines))
 
 
@@ -544,7 +560,7 @@ def load_config(path: str | os.PathLike, model: type[BaseModel] | None = None) -
 def check_against_image(config: Config, width: int, height: int) -> None:
     """Checks that need the image's size: boxes inside the image."""
     for key, box in (("box", config.box), ("scale.colorbar_box", config.scale.colorbar_box)):
-        if box is not None and (box[2] > width or box[3] > height):
+        if isinstance(box, tuple) and (box[2] > width or box[3] > height):
             raise ConfigError(f"{key} {list(box)} reaches outside the image ({width}x{height} pixels); "
                               f"x1 must be <= {width} and y1 <= {height}")
 

@@ -78,6 +78,7 @@ class Result:
         return {
             "input": str(self.config.input),
             "box": list(self.box),
+            "box_found": self.config.box == "auto",
             "shape": list(self.grid["value"].shape),
             "masked_fraction": self.masked_fraction,
             "distance": self.distance_stats,
@@ -171,6 +172,17 @@ def provenance(config: Config, image: RasterImage, scale: ColorScale, box) -> di
     }
 
 
+def plot_box(config: Config, image: RasterImage, scale: ColorScale) -> tuple[int, int, int, int]:
+    """The box to decode: the config's, the whole image when none is given, or found (``box: auto``)."""
+    if config.box == "auto":
+        from .region import find_plot_box
+
+        colorbar = [config.scale.colorbar_box] if config.scale.colorbar_box is not None else []
+        return find_plot_box(image.rgb, scale, max_distance=config.decode.max_distance, exclude=colorbar,
+                             opaque=image.opaque).box
+    return tuple(config.box or (0, 0, *image.size))
+
+
 def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.ndarray | None = None,
                table: ColorScale | None = None, overlay_width: int | None = None) -> Decoded:
     """The decode steps of :func:`run` on the plot box's pixels: colour to value, then overlay clean-up.
@@ -186,7 +198,7 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
     if config.decode.overlays != "keep":
         decoded = clean_overlays(decoded, scale, width=overlay_width, fill=config.decode.overlays == "fill")
     if wants_smoothing(config):
-        decoded = smooth_values(decoded, scale)
+        decoded = smooth_values(decoded, scale, rgb=rgb)
     if opaque is not None and not opaque.all():  # transparent pixels stay no data: never filled across
         value = decoded.value.copy()
         value[~opaque] = np.nan
@@ -220,9 +232,9 @@ def run(config: Config | dict | str | os.PathLike) -> Result:
     if image.size != (width, height):  # an EXIF orientation the header did not show (PNG eXIf after the pixels)
         width, height = image.size
         check_against_image(config, width, height)
-    box = config.box or (0, 0, width, height)
-    x0, y0, x1, y1 = box
     scale = build_scale(config, image.rgb)
+    box = plot_box(config, image, scale)
+    x0, y0, x1, y1 = box
     opaque = image.opaque[y0:y1, x0:x1] if image.opaque is not None else None
     decoded = decode_box(config, image.rgb[y0:y1, x0:x1], scale, opaque)
     valid = decoded.valid

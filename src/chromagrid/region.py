@@ -140,7 +140,7 @@ def _blobs(mask: np.ndarray) -> tuple[np.ndarray, list[_Blob]]:
 
 
 def _is_colorbar(blob: _Blob, labels: np.ndarray, position: np.ndarray) -> bool:
-    """A long narrow region whose values change monotonically along its length."""
+    """A long narrow region whose values change monotonically along its length and not across it."""
     long_, short = max(blob.h, blob.w), min(blob.h, blob.w)
     if long_ < 20 or long_ < 4 * short or blob.area < 0.5 * blob.h * blob.w:
         return False
@@ -156,6 +156,10 @@ def _is_colorbar(blob: _Blob, labels: np.ndarray, position: np.ndarray) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             profile = np.nanmedian(core, axis=1)
+            # a colorbar is one colour across its width; a monotonic strip of data rarely is
+            across = np.nanmedian(np.nanmax(core, axis=1) - np.nanmin(core, axis=1))
+    if not across <= 0.05:
+        return False
     profile = profile[np.isfinite(profile)]
     if profile.size < 10 or np.ptp(profile) < 0.2:
         return False
@@ -356,6 +360,9 @@ def find_plot_box(rgb: np.ndarray, scale: ColorScale, decoded: Decoded | None = 
     box = _absorb(group, rest, max(3.0, 0.01 * max(h, w)))
     if use_ticks and ink is not None:
         framed = _snap_to_frame(box, ink, d_bg)
+        if framed is None:  # a blank band along the top or bottom: find the side lines first
+            sideways = _snap_to_frame((box[1], box[0], box[3], box[2]), ink.T, d_bg.T)
+            framed = (sideways[1], sideways[0], sideways[3], sideways[2]) if sideways is not None else None
         if framed is not None and colorbar is not None and _overlap(framed[0], framed[2], colorbar[0], colorbar[2]) \
                 and _overlap(framed[1], framed[3], colorbar[1], colorbar[3]):
             framed = None  # the "frame" runs round the colorbar too: not the axes' frame
@@ -391,6 +398,16 @@ def _snap_to_ticks(box: Box, ink: np.ndarray, is_bg: np.ndarray, notes: list) ->
     return tuple(out)
 
 
+def _uniform(d_bg_line: np.ndarray, share: float) -> bool:
+    """Whether a line of pixels is one colour, as a frame line is (a row of data rarely is).
+
+    ``share`` of its pixels lie within 15 % (or 5 delta E) of the line's median
+    distance to the background colour.
+    """
+    median = float(np.median(d_bg_line))
+    return bool(np.mean(np.abs(d_bg_line - median) <= max(5.0, 0.15 * median)) >= share)
+
+
 def _snap_to_frame(box: Box, ink: np.ndarray, d_bg: np.ndarray, share: float = 0.9) -> Box | None:
     """The outer edges of an axes frame around the area, when its four lines close a rectangle.
 
@@ -408,7 +425,7 @@ def _snap_to_frame(box: Box, ink: np.ndarray, d_bg: np.ndarray, share: float = 0
 
     def first(rows):
         for r in rows:
-            if 0 <= r < h and ink[r, x0:x1].mean() >= share:
+            if 0 <= r < h and ink[r, x0:x1].mean() >= share and _uniform(d_bg[r, x0:x1], share):
                 return r
         return None
 
@@ -433,8 +450,19 @@ def _snap_to_frame(box: Box, ink: np.ndarray, d_bg: np.ndarray, share: float = 0
         gaps_right = np.flatnonzero(~row[middle:])
         ends.append((gaps_left[-1] + 1 if gaps_left.size else 0,
                      middle + gaps_right[0] if gaps_right.size else w))
-    left, right = min(e[0] for e in ends), max(e[1] for e in ends) - 1
-    if left > x0 + 2 or right < x1 - 3:  # a frame holds the whole area
+    # the side lines: from the rows' ends inward (a tick mark on the top or bottom line can make the row
+    # run past the side line), the first columns that are one line over the frame's height
+    left_end, right_end = min(e[0] for e in ends), max(e[1] for e in ends) - 1
+
+    def side(columns):
+        for c in columns:
+            line = slice(top, bottom + 1), c
+            if ink[line].mean() >= share and _uniform(d_bg[line], share):
+                return c
         return None
-    closed = ink[top:bottom + 1, left].mean() >= share and ink[top:bottom + 1, right].mean() >= share
-    return (int(left), int(top), int(right) + 1, int(bottom) + 1) if closed else None
+
+    left = side(range(left_end, x0 + 3))          # a frame holds the whole area
+    right = side(range(right_end, x1 - 4, -1))
+    if left is None or right is None:
+        return None
+    return int(left), int(top), int(right) + 1, int(bottom) + 1

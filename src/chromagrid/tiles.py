@@ -351,6 +351,9 @@ def run_tiled(config, tile: int = DEFAULT_TILE):
     if getattr(config, "reduce_settings", None) is not None:
         raise ConfigError(f"{config.input}: reduce needs the whole grid in memory; decode this figure without "
                           "tiles (chromagrid.run) or leave reduce out")
+    if config.box == "auto":
+        raise ConfigError(f"{config.input}: box: auto needs the whole figure in memory; give the plot box "
+                          "(x0 y0 x1 y1) for a tiled decode")
     image = open_tiled(config.input, config.image.max_pixels)
     width, height = image.size
     check_against_image(config, width, height)
