@@ -30,7 +30,9 @@ Two optional spatial steps follow in the pipeline, on the decoded values:
   value, and thin gaps with the same value on both sides are filled across;
 * :func:`smooth_values` averages each value with its neighbours that are
   within a small tolerance of it (an edge-preserving "sigma filter"), which
-  takes out part of JPEG's colour noise (the pipeline does it for JPEG inputs).
+  takes out part of JPEG's colour noise (the pipeline does it for JPEG inputs);
+  given the pixels' colours it averages those in YCbCr over the same
+  neighbourhoods and decodes the mean colours (:func:`smooth_colours`).
 """
 from __future__ import annotations
 
@@ -187,29 +189,7 @@ def nearest_on_scale(colors: np.ndarray, scale: ColorScale, space: str = "lab") 
     convert = {"lab": to_lab, "ycbcr": to_ycbcr}[space]
     query = convert(colors)
     vertices = convert(scale.rgb)
-    n_vertices = len(vertices)
-    tree = cKDTree(vertices)
-    k = min(4, n_vertices)
-    dist, near = tree.query(query, k=k)
-    dist, near = dist.reshape(len(query), k), near.reshape(len(query), k)
-    if not scale.interpolate or n_vertices == 1:
-        return scale.position[near[:, 0]], dist[:, 0]
-    # candidate segments (s, s + 1) next to each of the k nearest vertices
-    seg = np.concatenate([near - 1, near], axis=1)
-    seg = np.clip(seg, 0, n_vertices - 2)
-    start = vertices[seg]                       # (N, 2k, 3)
-    step = vertices[seg + 1] - start
-    length2 = np.einsum("ijk,ijk->ij", step, step)
-    rel = query[:, None, :] - start
-    t = np.einsum("ijk,ijk->ij", rel, step) / np.where(length2 > 0, length2, 1.0)
-    t = np.clip(t, 0.0, 1.0)
-    gap = rel - t[..., None] * step
-    seg_dist = np.sqrt(np.einsum("ijk,ijk->ij", gap, gap))
-    best = np.argmin(seg_dist, axis=1)
-    rows = np.arange(len(query))
-    s, t_best = seg[rows, best], t[rows, best]
-    position = scale.position[s] + t_best * (scale.position[s + 1] - scale.position[s])
-    return position, seg_dist[rows, best]
+    return _project(query, vertices, scale)
 
 
 def pick_variant(scale: ColorScale, present: np.ndarray) -> ColorScale:
@@ -627,7 +607,7 @@ def sigma_filter(u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float = 
 
 
 def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADIUS,
-                  tolerance: float = SMOOTH_TOLERANCE) -> Decoded:
+                  tolerance: float = SMOOTH_TOLERANCE, rgb: np.ndarray | None = None) -> Decoded:
     """Take out compression noise (JPEG) with an edge-preserving mean of the decoded values.
 
     JPEG moves every colour a little (and its chroma subsampling blends
@@ -639,6 +619,24 @@ def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADI
     applies it to JPEG inputs (``decode.smooth: auto``). Discrete scales are
     left alone: their values are interval centres, not measurements.
 
+    Given the pixels' colours (``rgb``, as the pipeline does), the colours
+    are averaged instead of the positions (:func:`smooth_colours`: JPEG's
+    noise is roughly additive in YCbCr, while the scale is a curved polyline,
+    so averaging positions decoded from noisy colours is biased near its
+    bends), followed by a light (3 x 3) :func:`sigma_filter` of the result;
+    where that lands more than ``tolerance`` away from the plain value
+    smoothing, the latter is kept. On the JPEG figures of ../shared/bench this
+    lowers the mean nRMSE from 0.370 % to 0.343 % (see README).
+
+    Parameters
+    ----------
+    decoded : Decoded
+    scale : ColorScale
+    radius, tolerance
+        See :func:`sigma_filter`.
+    rgb : (H, W, 3) uint8, optional
+        The decoded pixels' colours: average colours, not positions.
+
     Returns
     -------
     Decoded
@@ -647,8 +645,127 @@ def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADI
     value = decoded.value
     if not scale.interpolate or not np.isfinite(value).any():
         return decoded
-    smoothed = sigma_filter(_positions(scale, value), radius, tolerance)
+    u = _positions(scale, value)
+    smoothed = sigma_filter(u, radius, tolerance)
+    if rgb is not None:
+        smoothed = _colour_smoothed(u, smoothed, np.asarray(rgb, np.uint8), scale, radius, tolerance)
     finite = np.isfinite(smoothed)
     out = np.full(value.shape, np.nan, np.float32)
     out[finite] = scale.to_values(smoothed[finite].astype(np.float64))
     return replace(decoded, value=out)
+
+
+# --------------------------------------------------------------------------- colour averaging (JPEG)
+#: :func:`smooth_colours`: averaged YCbCr colours are rounded to this step before being decoded, so each
+#: distinct rounded colour is projected onto the scale once.
+COLOUR_STEP = 1 / 4
+
+#: :func:`smooth_values`: the colour averaging's window half-size (the value smoothing's is wider).
+COLOUR_RADIUS = 2
+
+# ITU-R BT.601 RGB (0-255) -> YCbCr (JPEG's studio range, as scikit-image's rgb2ycbcr)
+_YCC_MATRIX = np.array([[65.481, 128.553, 24.966],
+                        [-37.797, -74.203, 112.0],
+                        [112.0, -93.786, -18.214]]) / 255.0
+_YCC_OFFSET = np.array([16.0, 128.0, 128.0])
+
+
+def _project(query: np.ndarray, vertices: np.ndarray, scale: ColorScale) -> tuple[np.ndarray, np.ndarray]:
+    """Position along the polyline through ``vertices`` (the scale's colours) nearest each ``query`` colour.
+
+    The nearest of the segments next to its 4 nearest vertices; discrete
+    scales snap to the nearest vertex. Returns positions and distances.
+    """
+    n_vertices = len(vertices)
+    tree = cKDTree(vertices)
+    k = min(4, n_vertices)
+    dist, near = tree.query(query, k=k)
+    dist, near = dist.reshape(len(query), k), near.reshape(len(query), k)
+    if not scale.interpolate or n_vertices == 1:
+        return scale.position[near[:, 0]], dist[:, 0]
+    seg = np.clip(np.concatenate([near - 1, near], axis=1), 0, n_vertices - 2)
+    start = vertices[seg]
+    step = vertices[seg + 1] - start
+    length2 = np.einsum("ijk,ijk->ij", step, step)
+    rel = query[:, None, :] - start
+    t = np.clip(np.einsum("ijk,ijk->ij", rel, step) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    gap = rel - t[..., None] * step
+    seg_dist = np.sqrt(np.einsum("ijk,ijk->ij", gap, gap))
+    best = np.argmin(seg_dist, axis=1)
+    rows = np.arange(len(query))
+    s, t_best = seg[rows, best], t[rows, best]
+    return scale.position[s] + t_best * (scale.position[s + 1] - scale.position[s]), seg_dist[rows, best]
+
+
+def smooth_colours(u: np.ndarray, rgb: np.ndarray, scale: ColorScale, contributes: np.ndarray,
+                   radius: int = SMOOTH_RADIUS, tolerance: float = SMOOTH_TOLERANCE) -> np.ndarray:
+    """Edge-preserving mean of the *colours* (YCbCr), decoded once per pixel.
+
+    Each pixel's neighbours whose decoded position is within ``tolerance`` of
+    its own (as :func:`sigma_filter`) and that ``contributes`` (plain data
+    colours) are averaged in YCbCr, where JPEG's noise is roughly additive;
+    the mean colour is then projected onto the scale. Projecting first and
+    averaging positions after is biased where the scale's polyline bends.
+    Pixels without a contributing neighbour get NaN.
+    """
+    h, w = u.shape
+    u = u.astype(np.float32, copy=False)
+    ycc = (rgb.reshape(-1, 3).astype(np.float32) @ _YCC_MATRIX.T.astype(np.float32)
+           + _YCC_OFFSET.astype(np.float32)).reshape(h, w, 3)
+    pad = radius
+    member = np.full((h + 2 * pad, w + 2 * pad), np.nan, np.float32)
+    member[pad:-pad, pad:-pad] = np.where(contributes, u, np.float32(np.nan))
+    colour = np.zeros((3, h + 2 * pad, w + 2 * pad), np.float32)
+    colour[:, pad:-pad, pad:-pad] = np.moveaxis(ycc, -1, 0)
+    total = np.zeros((3, h, w), np.float32)
+    count = np.zeros((h, w), np.float32)
+    rows = max(1, (_CHUNK // 4) // max(w, 1))  # blocks of rows whose temporaries stay in the CPU cache
+    with np.errstate(invalid="ignore"):
+        for r0 in range(0, h, rows):
+            r1 = min(r0 + rows, h)
+            centre, block_total, block_count = u[r0:r1], total[:, r0:r1], count[r0:r1]
+            diff = np.empty(centre.shape, np.float32)
+            near = np.empty(centre.shape, bool)
+            for dy in range(-radius, radius + 1):
+                for dx in range(-radius, radius + 1):
+                    ys, xs = slice(pad + r0 + dy, pad + r1 + dy), slice(pad + dx, pad + dx + w)
+                    np.subtract(member[ys, xs], centre, out=diff)
+                    np.abs(diff, out=diff)
+                    np.less_equal(diff, tolerance, out=near)  # False where either is NaN
+                    for c in range(3):
+                        np.add(block_total[c], colour[c, ys, xs], out=block_total[c], where=near)
+                    np.add(block_count, 1, out=block_count, where=near)
+    has = count > 0
+    mean = (total[:, has] / count[has]).T                       # (n, 3)
+    key = np.rint(mean / COLOUR_STEP).astype(np.int64)
+    key -= key.min(axis=0)
+    span = key.max(axis=0) + 1
+    packed = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
+    uniq, inverse = np.unique(packed, return_inverse=True)
+    # one representative mean colour per rounded key (the rounded colour itself)
+    first = np.zeros(len(uniq), np.intp)
+    first[inverse] = np.arange(len(inverse))
+    query = np.rint(mean[first] / COLOUR_STEP) * COLOUR_STEP
+    vertices = rgb2ycbcr(scale.rgb[None].astype(np.float64) / 255.0)[0]
+    position, _ = _project(query.astype(np.float64), vertices, scale)
+    out = np.full((h, w), np.nan, np.float32)
+    out[has] = position[inverse.ravel()].astype(np.float32)
+    return out
+
+
+def _colour_smoothed(u: np.ndarray, smoothed: np.ndarray, rgb: np.ndarray,
+                     scale: ColorScale, radius: int, tolerance: float) -> np.ndarray:
+    """:func:`smooth_values` with colours: averaged colours decoded, lightly smoothed, checked against ``smoothed``.
+
+    Every pixel with a value lends its colour (a per-tile level, such as the
+    overlay clean-up's, would make tiled and untiled runs differ; on
+    ../shared/bench leaving out colours far from the scale changed nothing);
+    where an overlay stroke the clean-up filled pulls the mean colour off,
+    the result differs from ``smoothed`` by more than ``tolerance`` and
+    ``smoothed`` is kept.
+    """
+    with np.errstate(invalid="ignore"):
+        coloured = smooth_colours(u, rgb, scale, np.isfinite(u), min(radius, COLOUR_RADIUS), tolerance)
+        coloured = sigma_filter(coloured, 1, tolerance)
+        ok = np.isfinite(coloured) & (np.abs(coloured - smoothed) <= tolerance)
+    return np.where(ok, coloured, smoothed)
