@@ -62,7 +62,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .decode import Decoded, pack_rgb, to_lab, unpack_rgb
+from .decode import Decoded, pack_rgb, project, to_lab, unpack_rgb
 from .errors import ChromagridError
 
 #: Default colour distance (CIE76 delta E) within which a pixel of a clean image counts as a cell
@@ -812,31 +812,12 @@ def project_on_scale(lab: np.ndarray, scale, chroma_weight: float = 1.0) -> np.n
     neighbouring scale colours interpolate along the segment joining them
     (continuous scales) or snap to the nearer one (discrete scales).
     """
-    from scipy.spatial import cKDTree
-
     lab = np.asarray(lab, float).reshape(-1, 3)
     if lab.size == 0:
         return np.empty(0)
     w = np.array([1.0, np.sqrt(chroma_weight), np.sqrt(chroma_weight)])
-    vertices = to_lab(scale.rgb) * w
-    query = lab * w
-    n = len(vertices)
-    k = min(4, n)
-    _, near = cKDTree(vertices).query(query, k=k)
-    near = near.reshape(len(query), k)
-    if not scale.interpolate or n == 1:
-        return scale.position[near[:, 0]]
-    seg = np.clip(np.concatenate([near - 1, near], axis=1), 0, n - 2)
-    start = vertices[seg]
-    step = vertices[seg + 1] - start
-    length2 = np.einsum("ijk,ijk->ij", step, step)
-    rel = query[:, None, :] - start
-    t = np.clip(np.einsum("ijk,ijk->ij", rel, step) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
-    gap = rel - t[..., None] * step
-    best = np.argmin(np.einsum("ijk,ijk->ij", gap, gap), axis=1)
-    rows = np.arange(len(query))
-    s, tb = seg[rows, best], t[rows, best]
-    return scale.position[s] + tb * (scale.position[s + 1] - scale.position[s])
+    position, _ = project(lab * w, to_lab(scale.rgb) * w, scale)
+    return position
 
 
 def _interior(a: float, b: float, share: float, line_width: float, limit: int) -> tuple[int, int]:
@@ -1095,13 +1076,9 @@ def native_grid(rgb_box: np.ndarray, decoded: Decoded, scale, box, min_pixels: i
 # --------------------------------------------------------------------------- outputs (called by the pipeline)
 def matrix_format(path) -> str:
     """``csv``, ``netcdf`` or ``npy`` from a file name's suffix."""
-    from .errors import ConfigError
+    from .export import format_from_suffix
 
-    suffix = Path(path).suffix.lower()
-    if suffix not in MATRIX_SUFFIXES:
-        raise ConfigError(f"output {path}: unknown suffix '{suffix}'; a matrix is written as "
-                          f"{', '.join(sorted(MATRIX_SUFFIXES))}")
-    return MATRIX_SUFFIXES[suffix]
+    return format_from_suffix(path, MATRIX_SUFFIXES, "output")
 
 
 def _number(v: float) -> str:

@@ -189,7 +189,7 @@ def nearest_on_scale(colors: np.ndarray, scale: ColorScale, space: str = "lab") 
     convert = {"lab": to_lab, "ycbcr": to_ycbcr}[space]
     query = convert(colors)
     vertices = convert(scale.rgb)
-    return _project(query, vertices, scale)
+    return project(query, vertices, scale)
 
 
 def pick_variant(scale: ColorScale, present: np.ndarray) -> ColorScale:
@@ -670,7 +670,7 @@ _YCC_MATRIX = np.array([[65.481, 128.553, 24.966],
 _YCC_OFFSET = np.array([16.0, 128.0, 128.0])
 
 
-def _project(query: np.ndarray, vertices: np.ndarray, scale: ColorScale) -> tuple[np.ndarray, np.ndarray]:
+def project(query: np.ndarray, vertices: np.ndarray, scale: ColorScale) -> tuple[np.ndarray, np.ndarray]:
     """Position along the polyline through ``vertices`` (the scale's colours) nearest each ``query`` colour.
 
     The nearest of the segments next to its 4 nearest vertices; discrete
@@ -747,7 +747,7 @@ def smooth_colours(u: np.ndarray, rgb: np.ndarray, scale: ColorScale, contribute
     first[inverse] = np.arange(len(inverse))
     query = np.rint(mean[first] / COLOUR_STEP) * COLOUR_STEP
     vertices = rgb2ycbcr(scale.rgb[None].astype(np.float64) / 255.0)[0]
-    position, _ = _project(query.astype(np.float64), vertices, scale)
+    position, _ = project(query.astype(np.float64), vertices, scale)
     out = np.full((h, w), np.nan, np.float32)
     out[has] = position[inverse.ravel()].astype(np.float32)
     return out

@@ -36,12 +36,17 @@ from .georef import grid_crs, grid_transform
 GRID_SUFFIXES = {".nc": "netcdf", ".nc4": "netcdf", ".netcdf": "netcdf", ".tif": "geotiff", ".tiff": "geotiff"}
 
 
+def format_from_suffix(path: str | os.PathLike, formats: dict[str, str], key: str) -> str:
+    """The format a file name's suffix names in ``formats``; a ConfigError naming ``key`` otherwise."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in formats:
+        raise ConfigError(f"{key} {path}: unknown suffix '{suffix}'; use one of {', '.join(sorted(formats))}")
+    return formats[suffix]
+
+
 def grid_format(path: str | os.PathLike) -> str:
     """``netcdf`` or ``geotiff`` from a file name's suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in GRID_SUFFIXES:
-        raise ConfigError(f"output {path}: unknown suffix '{suffix}'; use one of {', '.join(sorted(GRID_SUFFIXES))}")
-    return GRID_SUFFIXES[suffix]
+    return format_from_suffix(path, GRID_SUFFIXES, "output")
 
 
 @functools.cache

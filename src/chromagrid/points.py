@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError
+from .export import format_from_suffix
 
 POINT_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".geojson": "geojson", ".nc": "netcdf",
                   ".nc4": "netcdf"}
@@ -33,11 +34,7 @@ POINT_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".geojson": "geojson", "
 
 def points_format(path: str | os.PathLike) -> str:
     """``csv``, ``parquet``, ``geojson`` or ``netcdf`` from a file name's suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in POINT_SUFFIXES:
-        raise ConfigError(f"points {path}: unknown suffix '{suffix}'; use one of "
-                          f"{', '.join(sorted(POINT_SUFFIXES))}")
-    return POINT_SUFFIXES[suffix]
+    return format_from_suffix(path, POINT_SUFFIXES, "points")
 
 
 def _jsonable(attrs: dict) -> dict:
