@@ -301,3 +301,25 @@ def test_box_auto_is_refused_for_tiled_decodes_and_a_bad_box_argument_is_explain
                           capture_output=True, text=True)
     assert done.returncode == 1 and "give four integers X0 Y0 X1 Y1 or the word auto" in done.stderr
     assert not (tmp_path / "x.nc").exists()
+
+
+def test_distance_statistics_leave_out_pixels_filled_from_their_neighbours(tmp_path):
+    """Thin black contour lines over a field are filled by the overlay clean-up; their own colour is far
+    from the scale, so they must not count in the colour-distance statistics of decoded pixels."""
+    import matplotlib.pyplot as plt
+
+    data = smooth_field(60, 80)
+    fig = plt.figure(figsize=(4, 3), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.set_axis_off()
+    ax.imshow(data, cmap="viridis", vmin=0, vmax=1, interpolation="nearest", aspect="auto")
+    ax.contour(data, levels=[0.3, 0.6], colors="black", linewidths=0.8)
+    path = tmp_path / "contours.png"
+    fig.savefig(path)
+    plt.close(fig)
+    limit = 10.0
+    result = chromagrid.digitize(path, cmap="viridis", vmin=0, vmax=1, max_distance=limit)
+    distance = result.grid["distance"].values
+    filled = np.isfinite(result.grid["value"].values) & (distance > limit)
+    assert filled.sum() > 50                          # the clean-up did fill stroke pixels
+    assert result.distance_stats["max"] <= limit      # ... which the statistics leave out

@@ -43,7 +43,7 @@ class Result:
     masked_fraction : float
         Share of the box's pixels that got no value.
     distance_stats : dict
-        Colour distance (delta E) over the pixels that got a value: mean, p50, p95, max.
+        Colour distance (delta E) of the pixels decoded from their own colour: mean, p50, p95, max.
     outputs : list of Path
         Files written.
     points : pandas.DataFrame or None
@@ -123,9 +123,13 @@ def wants_smoothing(config: Config) -> bool:
     return is_lossy(config.input)
 
 
-def distance_statistics(decoded: Decoded) -> dict:
-    """Mean, median, 95th percentile and max colour distance over valid pixels."""
-    d = decoded.distance[decoded.valid]
+def distance_statistics(decoded: Decoded, max_distance: float) -> dict:
+    """Mean, median, 95th percentile and max colour distance of the pixels decoded from their own colour.
+
+    Pixels that got their value from their neighbours (the overlay clean-up fills
+    thin strokes) keep their own, larger distance in the grid but are left out here.
+    """
+    d = decoded.distance[decoded.valid & (decoded.distance <= max_distance)]
     if d.size == 0:
         return {"mean": None, "p50": None, "p95": None, "max": None}
     p50, p95 = np.percentile(d, [50, 95])
@@ -261,7 +265,8 @@ def run(config: Config | dict | str | os.PathLike) -> Result:
         grid = georeferenced_grid(decoded.value, mapping, distance=distance, attrs=attrs, units=config.units,
                                   axis_units=axis_units, plan=plan)
     result = Result(grid=grid, scale=scale, config=config, box=tuple(box),
-                    masked_fraction=float(1.0 - valid.mean()), distance_stats=distance_statistics(decoded),
+                    masked_fraction=float(1.0 - valid.mean()),
+                    distance_stats=distance_statistics(decoded, config.decode.max_distance),
                     georef=georef_summary(plan) if plan is not None else None)
     settings = config.reduce_settings
     if settings is not None:  # before the grid is written: the checks go into its attributes

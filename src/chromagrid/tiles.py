@@ -276,9 +276,10 @@ def decode_tiled(image: TiledImage, scale: ColorScale, config, box=None, tile: i
     return TiledDecoded(value=both[..., 0], distance=both[..., 1], scale=table, n_colors=n_colors, stacked=both)
 
 
-def _block_stats(block: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+def _block_stats(block: np.ndarray, max_distance: float) -> tuple[int, np.ndarray, np.ndarray]:
     valid = np.isfinite(block[..., 0])
-    d, counts = np.unique(block[..., 1][valid], return_counts=True)
+    own = valid & (block[..., 1] <= max_distance)  # decoded from its own colour, not filled
+    d, counts = np.unique(block[..., 1][own], return_counts=True)
     return int(valid.sum()), d, counts
 
 
@@ -293,7 +294,7 @@ def weighted_percentile(values: np.ndarray, counts: np.ndarray, q: float) -> flo
     return float(v[at[0]] + (pos - lo) * (v[at[1]] - v[at[0]]))
 
 
-def tiled_statistics(decoded: TiledDecoded) -> tuple[float, dict]:
+def tiled_statistics(decoded: TiledDecoded, max_distance: float) -> tuple[float, dict]:
     """Masked fraction and colour-distance statistics (mean, p50, p95, max), reduced tile by tile.
 
     Equal to :func:`chromagrid.pipeline.distance_statistics` on the whole grid
@@ -302,15 +303,16 @@ def tiled_statistics(decoded: TiledDecoded) -> tuple[float, dict]:
     """
     import dask
 
-    parts = dask.compute(*[dask.delayed(_block_stats)(b) for b in decoded.stacked.to_delayed().ravel()])
+    parts = dask.compute(*[dask.delayed(_block_stats)(b, max_distance)
+                           for b in decoded.stacked.to_delayed().ravel()])
     total = int(np.prod(decoded.value.shape))
     n_valid = sum(p[0] for p in parts)
     masked = float(1.0 - n_valid / total)
-    if n_valid == 0:
-        return masked, {"mean": None, "p50": None, "p95": None, "max": None}
     d = np.concatenate([p[1] for p in parts])
     c = np.concatenate([p[2] for p in parts])
-    stats = {"mean": float(np.dot(d.astype(np.float64), c) / n_valid), "p50": weighted_percentile(d, c, 50),
+    if n_valid == 0 or c.sum() == 0:
+        return masked, {"mean": None, "p50": None, "p95": None, "max": None}
+    stats = {"mean": float(np.dot(d.astype(np.float64), c) / c.sum()), "p50": weighted_percentile(d, c, 50),
              "p95": weighted_percentile(d, c, 95), "max": float(d.max())}
     return masked, stats
 
@@ -362,7 +364,7 @@ def run_tiled(config, tile: int = DEFAULT_TILE):
     with dask.config.set(scheduler="threads"):
         scale = build_scale(config, image.rgb)
         decoded = decode_tiled(image, scale, config, box, tile)
-        masked, stats = tiled_statistics(decoded)
+        masked, stats = tiled_statistics(decoded, config.decode.max_distance)
         if stats["max"] is None:
             raise ChromagridError(
                 f"{config.input}: no pixel in box {list(box)} is within delta E {config.decode.max_distance} of "
