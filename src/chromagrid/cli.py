@@ -1,4 +1,7 @@
-"""Command line: ``chromagrid decode | run | colormaps | batch | georef | cells``. It only builds configs and calls the pipeline."""
+"""Command line: ``chromagrid decode | run | colormaps | batch | georef | cells``.
+
+It only builds configs and calls the pipeline.
+"""
 from __future__ import annotations
 
 import argparse
@@ -300,9 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("decode", help="decode one figure into a grid (.nc / .tif)")
     p.add_argument("image", help="PNG, JPEG, TIFF or BMP")
     p.add_argument("-o", "--output", action="append", help="output grid: .nc or .tif (repeat for several)")
-    p.add_argument("--box", nargs="+", metavar="X0 Y0 X1 Y1 | auto",
-                   help="plot area in image pixels, x1 y1 exclusive, or 'auto' to find it (the largest area "
-                        "of colour-scale pixels, colorbar left out, snapped to the axes frame); "
+    p.add_argument("--box", nargs="+", metavar="X0",
+                   help="X0 Y0 X1 Y1: plot area in image pixels, x1 y1 exclusive; or 'auto' to find it (the "
+                        "largest area of colour-scale pixels, colorbar left out, snapped to the axes frame); "
                         "default: the whole image")
     _add_scale_options(p)
     p.add_argument("--extent", nargs=4, type=float, metavar=("LEFT", "RIGHT", "BOTTOM", "TOP"),

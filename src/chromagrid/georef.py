@@ -29,7 +29,8 @@ def parse_crs(crs: str | int | CRS) -> CRS:
     try:
         return CRS.from_user_input(crs)
     except Exception as e:  # pyproj raises CRSError, a subclass of ProjError
-        raise ConfigError(f"crs: cannot understand {crs!r} ({e}); give e.g. EPSG:4326, a WKT or a PROJ string") from None
+        raise ConfigError(f"crs: cannot understand {crs!r} ({e}); "
+                          "give e.g. EPSG:4326, a WKT or a PROJ string") from None
 
 
 def extent_transform(extent, width: int, height: int) -> Affine:
