@@ -9,9 +9,9 @@ For every ``field`` and ``map`` case of the manifest (stress cases of those
 kinds included) this:
 
 1. runs chromagrid through its public API (``chromagrid.run`` with a config
-   built from the manifest: plot_box, cmap, cmap_n as ``ncolors`` when it is
-   not 256, norm, vmin/vmax, boundaries); in the two-panel case the
-   manifest's plot_box is the scored (left) panel's;
+   built from the manifest: plot_box, cmap, cmap_n as ``ncolors``, norm,
+   vmin/vmax, boundaries); in the two-panel case the manifest's plot_box is
+   the scored (left) panel's;
 2. resamples the decoded pixel grid onto the truth grid by sampling it at the
    truth cell centres (``px_x_centers`` / ``px_y_centers`` of the truth file,
    floored to a pixel index, relative to the box), and saves ``<id>.npy``;
@@ -47,6 +47,12 @@ KINDS = ("field", "map")
 COVERAGE_TARGET = 95.0
 
 
+def corpus_tool(root: Path, name: str) -> Path:
+    """The corpus's ``score.py`` / ``naive_decode.py``: beside the manifest, else the public bench's."""
+    own = root / name
+    return own if own.exists() else DEFAULT_MANIFEST.parent / name
+
+
 def load_cases(manifest: Path, ids: list[str] | None) -> list[dict]:
     """The manifest's field and map cases (optionally only ``ids``)."""
     cases = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
@@ -62,7 +68,7 @@ def load_cases(manifest: Path, ids: list[str] | None) -> list[dict]:
 def case_config(case: dict, root: Path, decode_options: dict) -> dict:
     """A chromagrid config (as a dict) for one manifest case: only what a user would give."""
     scale = {"cmap": case["cmap"], "norm": case["norm"]}
-    if case.get("cmap_n") and case["cmap_n"] != 256:
+    if case.get("cmap_n"):  # always: a map whose own N is not 256 (twilight: 510) may be drawn resampled to 256
         scale["ncolors"] = int(case["cmap_n"])
     if case["norm"] == "discrete":
         scale["boundaries"] = [float(b) for b in case["boundaries"]]
@@ -100,7 +106,7 @@ def predict(cases: list[dict], root: Path, out: Path, decode_options: dict) -> d
 
 def predict_naive(cases: list[dict], root: Path, out: Path) -> None:
     """The corpus's plain reference decoder (naive_decode.py), run case by case."""
-    spec = importlib.util.spec_from_file_location("naive_decode", root / "naive_decode.py")
+    spec = importlib.util.spec_from_file_location("naive_decode", corpus_tool(root, "naive_decode.py"))
     naive = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(naive)
     out.mkdir(parents=True, exist_ok=True)
@@ -113,7 +119,7 @@ def score(manifest: Path, pred: Path, cases: list[dict], show: bool) -> dict[str
     """Run score.py on a prediction folder; print its table when ``show``; per-case rows by id."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "scores.json"
-        cmd = [sys.executable, str(manifest.parent / "score.py"), "--manifest", str(manifest),
+        cmd = [sys.executable, str(corpus_tool(manifest.parent, "score.py")), "--manifest", str(manifest),
                "--pred", str(pred), "--json", str(report)]
         for case in cases:
             cmd += ["--id", case["id"]]
@@ -198,7 +204,7 @@ def main(argv=None) -> int:
     naive = score(manifest, naive_out, cases, show=False)
 
     header = (f"{'id':<12} {'fmt':<5} {'truth':<6} {'nRMSE%':>7} {'qfloor%':>7} {'naive%':>7} {'target%':>7} "
-              f"{'cov%':>6} {'ffill%':>6} {'sec':>5}  result")
+              f"{'cov%':>6} {'ffill%':>6} {'binacc':>6} {'sec':>5}  result")
     print("TARGETS (issue 2): PNG nRMSE <= 1.5 x qfloor; JPEG nRMSE <= max(0.5 x naive, 1.5 x qfloor); "
           f"coverage >= {COVERAGE_TARGET:g}%")
     print(header)
@@ -211,14 +217,15 @@ def main(argv=None) -> int:
         fmt_name = case["format"] + (str(case["jpeg_quality"]) if case["format"] == "jpeg" else "")
         print(f"{case['id']:<12} {fmt_name:<5} {case['truth_kind']:<6} {fmt(o['nrmse']):>7} {fmt(o['qfloor']):>7} "
               f"{fmt(n['nrmse']):>7} {fmt(target):>7} {fmt(o['coverage'], 1):>6} {fmt(o['false_fill'], 1):>6} "
-              f"{seconds[case['id']]:>5.1f}  {'PASS' if ok else 'FAIL: ' + why}")
+              f"{fmt(o.get('binacc'), 1):>6} {seconds[case['id']]:>5.1f}  {'PASS' if ok else 'FAIL: ' + why}")
         lines.append(f"| {case['id']} | {fmt_name} | {fmt(o['nrmse'])} | {fmt(o['qfloor'])} | {fmt(n['nrmse'])} | {fmt(target)} | "
-                     f"{fmt(o['coverage'], 1)} | {fmt(o['false_fill'], 1)} | {'yes' if ok else 'no'} |")
+                     f"{fmt(o['coverage'], 1)} | {fmt(o['false_fill'], 1)} | {fmt(o.get('binacc'), 1)} | {'yes' if ok else 'no'} |")
     print(f"\ntargets met: {met} of {len(cases)} cases")
     print(summary_line(cases, ours))
     if a.markdown:
-        print("\n| case | format | nRMSE % | floor % | naive % | target % | coverage % | false fills % | target met |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+        print("\n| case | format | nRMSE % | floor % | naive % | target % | coverage % | false fills % | bin acc % "
+              "| target met |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
         print("\n".join(lines))
     return 0
 
