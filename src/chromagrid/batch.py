@@ -45,12 +45,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Annotated, Any, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from . import __version__
-from .config import Config, format_validation_error, read_config_file, validate_config
+from .config import Config, as_list, format_validation_error, read_config_file, validate_config
 from .errors import ChromagridError, ConfigError
 from .image import file_sha256
 
@@ -68,17 +68,14 @@ class BatchConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    inputs: list[str] = Field(min_length=1, description="globs and/or explicit image files")
-    output: list[str] = Field(min_length=1, description="output path templates: out/{stem}.nc")
+    inputs: Annotated[list[str], BeforeValidator(as_list)] = Field(
+        min_length=1, description="globs and/or explicit image files")
+    output: Annotated[list[str], BeforeValidator(as_list)] = Field(
+        min_length=1, description="output path templates: out/{stem}.nc")
     defaults: dict[str, Any] = Field(default_factory=dict, description="single-figure config keys for every item")
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict,
                                                  description="pattern -> config keys merged over the defaults")
     manifest: str | None = Field(None, description="path of the JSON run manifest")
-
-    @field_validator("inputs", "output", mode="before")
-    @classmethod
-    def _listify(cls, v):
-        return [v] if isinstance(v, (str, os.PathLike)) else v
 
 
 def _unknown_keys(data: dict, model: type[BaseModel], where: str) -> list[str]:

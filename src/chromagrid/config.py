@@ -40,7 +40,7 @@ def _check_box(box: Box | None, key: str) -> Box | None:
     return box
 
 
-def _as_list(value):
+def as_list(value):
     """A single path (or None) where a list of paths is expected."""
     if value is None:
         return []
@@ -74,9 +74,9 @@ def _single_suffix(key: str, suffix: str, what: str):
     return check
 
 
-GridPaths = Annotated[list[Path], BeforeValidator(_as_list), AfterValidator(_known_suffixes("export.grid_format"))]
-PointPaths = Annotated[list[Path], BeforeValidator(_as_list), AfterValidator(_known_suffixes("points.points_format"))]
-MatrixPaths = Annotated[list[Path], BeforeValidator(_as_list), AfterValidator(_known_suffixes("cells.matrix_format"))]
+GridPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("export.grid_format"))]
+PointPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("points.points_format"))]
+MatrixPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("cells.matrix_format"))]
 ReportPath = Annotated[Path | None, AfterValidator(_single_suffix("report", ".json", "the report is JSON"))]
 FigurePath = Annotated[Path | None, AfterValidator(_single_suffix("figure", ".png", "the diagnostic figure is a PNG"))]
 

@@ -99,10 +99,6 @@ def build_scale(config: Config, rgb: np.ndarray) -> ColorScale:
     return from_colorbar(rgb, s.colorbar_box, vmin, vmax, s.norm, s.boundaries, s.colorbar_orientation)
 
 
-#: Image formats with lossy compression: ``decode.smooth: auto`` smooths these.
-LOSSY_FORMATS = ("JPEG", "MPO", "WEBP")
-
-
 def is_lossy(path) -> bool:
     """Whether the image file is stored with lossy compression (JPEG, MPO, WebP), from its first bytes.
 
