@@ -18,7 +18,7 @@ install: $(STAMP)
 
 # The bundled examples (examples/make_examples.py drew them): a linear, a log, a discrete (TOML) and a
 # colorbar-read (TOML) figure, each decoded by its config in configs/.
-DEMO_CONFIGS := configs/example.yaml configs/log.yaml configs/discrete.toml configs/colorbar.toml configs/gcps.yaml
+DEMO_CONFIGS := configs/example.yaml configs/log.yaml configs/discrete.toml configs/colorbar.toml configs/gcps.yaml configs/cells.yaml
 
 demo: $(STAMP)
 	@for config in $(DEMO_CONFIGS); do \

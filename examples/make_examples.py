@@ -7,6 +7,9 @@ Writes, for each example NAME:
 - ``NAME.png``: the figure, drawn with matplotlib;
 - ``NAME.npz``: the array that was drawn (``values``, float32, row 0 at the top) and
   its extent (``extent`` = left, right, bottom, top);
+- ``heatmap.png`` / ``heatmap.npz``: a cell heat map drawn like matplotlib's
+  annotated-heatmap gallery recipe (numbers in the cells, white lines between
+  them), for ``chromagrid cells`` and ``configs/cells.yaml``;
 
 and ``examples.json``: each figure's colour scale, extent, CRS, and the exact
 pixel boxes of its plot area and colorbar strip (x0 y0 x1 y1, x1/y1
@@ -132,6 +135,52 @@ def examples() -> dict[str, dict]:
     }
 
 
+HEATMAP_ROWS = ["north", "east", "south", "west", "centre", "coast"]
+HEATMAP_COLS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug"]
+
+
+def heatmap_values() -> np.ndarray:
+    """The heat map's matrix: 6 x 8 values in [0, 10], one decimal (analytic, deterministic)."""
+    r, c = np.mgrid[0:len(HEATMAP_ROWS), 0:len(HEATMAP_COLS)]
+    return np.round(5.0 + 4.5 * np.sin(0.9 * r + 0.35) * np.cos(0.55 * c - 0.4), 1)
+
+
+def draw_heatmap(path: Path, data: np.ndarray) -> dict:
+    """An annotated cell heat map (matplotlib gallery recipe: imshow, text, white minor-tick grid)."""
+    width, height = 640, 420
+
+    def rect(x0: int, y0: int, x1: int, y1: int) -> tuple[float, ...]:
+        return x0 / width, (height - y1) / height, (x1 - x0) / width, (y1 - y0) / height
+
+    fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+    try:
+        ax = fig.add_axes(rect(100, 60, 500, 384))  # 50 x 54 pixels per cell
+        im = ax.imshow(data, cmap="YlGn", vmin=0.0, vmax=10.0, aspect="auto")
+        ax.set_xticks(range(data.shape[1]), labels=HEATMAP_COLS)
+        ax.set_yticks(range(data.shape[0]), labels=HEATMAP_ROWS)
+        ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)
+        ax.spines[:].set_visible(False)
+        ax.set_xticks(np.arange(data.shape[1] + 1) - 0.5, minor=True)
+        ax.set_yticks(np.arange(data.shape[0] + 1) - 0.5, minor=True)
+        ax.grid(which="minor", color="w", linestyle="-", linewidth=3)
+        ax.tick_params(which="minor", bottom=False, left=False)
+        for i in range(data.shape[0]):
+            for j in range(data.shape[1]):
+                ax.text(j, i, f"{data[i, j]:.1f}", ha="center", va="center",
+                        color="white" if data[i, j] > 6 else "black", fontsize=9)
+        cax = fig.add_axes(rect(530, 60, 548, 384))
+        fig.colorbar(im, cax=cax)
+        box, box_float = pixel_box(fig, ax)
+        cbar_box, cbar_box_float = pixel_box(fig, cax)
+        fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    return {"image": path.name, "truth": f"{path.stem}.npz", "cmap": "YlGn", "norm": "linear", "vmin": 0.0,
+            "vmax": 10.0, "grid_shape": list(data.shape), "image_size": [width, height],
+            "row_labels": HEATMAP_ROWS, "col_labels": HEATMAP_COLS, "box": box, "box_float": box_float,
+            "colorbar_box": cbar_box, "colorbar_box_float": cbar_box_float, "colorbar_orientation": "vertical"}
+
+
 def make(out: Path) -> dict:
     """Write every example into ``out``; return the index written to ``examples.json``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -152,6 +201,9 @@ def make(out: Path) -> dict:
             "extent": list(EXTENT), "crs": "EPSG:4326", "grid_shape": list(ex["data"].shape),
             "image_size": list(SIZE if ex.get("colorbar", "vertical") == "vertical" else SIZE_HORIZONTAL), **boxes,
         }
+    matrix = heatmap_values()
+    index["heatmap"] = draw_heatmap(out / "heatmap.png", matrix)
+    np.savez_compressed(out / "heatmap.npz", values=matrix.astype(np.float32))
     (out / "examples.json").write_text(json.dumps(index, indent=2) + "\n")
     return index
 

@@ -323,3 +323,26 @@ def test_distance_statistics_leave_out_pixels_filled_from_their_neighbours(tmp_p
     filled = np.isfinite(result.grid["value"].values) & (distance > limit)
     assert filled.sum() > 50                          # the clean-up did fill stroke pixels
     assert result.distance_stats["max"] <= limit      # ... which the statistics leave out
+
+
+def test_cells_config_runs_from_chromagrid_run_and_gives_the_drawn_matrix(tmp_path):
+    """configs/cells.yaml (kind: cells) on examples/heatmap.png, through the real console script."""
+    import yaml
+
+    entry = INDEX["heatmap"]
+    truth = np.load(EXAMPLES / entry["truth"])["values"].astype(float)
+    config = yaml.safe_load((CONFIGS / "cells.yaml").read_text())
+    config.update(input=str(EXAMPLES / entry["image"]), output=[str(tmp_path / "m.csv")],
+                  report=str(tmp_path / "r.json"), figure=None)
+    path = tmp_path / "cells.yaml"
+    path.write_text(yaml.safe_dump(config))
+    done = subprocess.run([sys.executable, "-m", "chromagrid.cli", "run", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "6 rows x 8 columns" in done.stdout
+    lines = (tmp_path / "m.csv").read_text().splitlines()
+    assert lines[0] == "," + ",".join(entry["col_labels"])
+    assert [line.split(",")[0] for line in lines[1:]] == entry["row_labels"]
+    matrix = np.array([[float(v) for v in line.split(",")[1:]] for line in lines[1:]])
+    assert np.abs(matrix - truth).max() <= (entry["vmax"] - entry["vmin"]) / 256   # one colour bin
+    with pytest.raises(chromagrid.ConfigError, match="kind: cells"):
+        chromagrid.run(path)                     # the decode API says where a cells config goes

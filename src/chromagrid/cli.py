@@ -89,9 +89,12 @@ def _cells(a: argparse.Namespace) -> int:
     from .config import validate_cells_config
     from .pipeline import run_cells
 
-    result = run_cells(validate_cells_config(_cells_config(a), source="arguments"))
+    return _print_cells(run_cells(validate_cells_config(_cells_config(a), source="arguments")), a.json)
+
+
+def _print_cells(result, as_json: bool) -> int:
     summary = result.summary()
-    if a.json:
+    if as_json:
         print(json.dumps(summary, indent=2))
         return 0
     nr, nc = summary["shape"]
@@ -345,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="title attribute of the outputs")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    p = sub.add_parser("run", help="run a YAML/TOML config")
+    p = sub.add_parser("run", help="run a YAML/TOML config (a decode config, or a cells config: kind: cells)")
     p.add_argument("config")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
     p.add_argument("--fail-on-error-above", type=float, metavar="PERCENT",
@@ -414,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
             return _georef(args)
         if args.command == "cells":
             return _cells(args)
+        from .config import read_config_file
         from .pipeline import run
 
         if args.command == "decode":
@@ -421,6 +425,10 @@ def main(argv: list[str] | None = None) -> int:
 
             config = validate_config(_decode_config(args), source="arguments")
             result = run(config)
+        elif read_config_file(args.config).get("kind") == "cells":
+            from .pipeline import run_cells
+
+            return _print_cells(run_cells(args.config), args.json)
         elif args.fail_on_error_above is not None:
             from .config import load_config
 

@@ -554,6 +554,9 @@ def load_config(path: str | os.PathLike, model: type[BaseModel] | None = None) -
     """
     path = Path(path)
     data = resolve_paths(read_config_file(path), path.parent.resolve())
+    if model is None and data.get("kind") == "cells":
+        raise ConfigError(f"{path}: a cells config (kind: cells): run it with `chromagrid run {path}` "
+                          "or chromagrid.run_cells")
     return validate_config(data, source=str(path), model=model)
 
 
@@ -572,6 +575,7 @@ class CellsConfig(_Section):
     :func:`load_cells_config`.
     """
 
+    kind: Literal["cells"] = Field("cells", description="marks a cells config for `chromagrid run`")
     input: Path
     output: MatrixPaths = Field(default_factory=list, description="matrix files: .csv, .nc or .npy (one or several)")
     report: ReportPath = Field(None, description="JSON report: box, grid, per-cell pixel counts and colour distances")
