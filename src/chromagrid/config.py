@@ -232,19 +232,6 @@ class GeorefConfig(_Section):
             raise ValueError(f"resolution {resolution} must be positive (target cell size in target CRS units)")
         return resolution
 
-    @field_validator("target_crs", mode="before")
-    @classmethod
-    def _target_crs(cls, crs):
-        if crs is None:
-            return None
-        from .georef import parse_crs
-
-        try:
-            parse_crs(str(crs))
-        except ConfigError as e:
-            raise ValueError(str(e).removeprefix("crs: ")) from None
-        return str(crs)
-
     def load_gcps(self):
         """(GCPs, CRS of the file or None) from ``gcps`` or ``gcps_file``; ([], None) without GCPs."""
         from .gcp import gcps_from_list, read_points
@@ -301,7 +288,7 @@ class GeorefConfig(_Section):
             raise ValueError(f"extent {list(extent)} is empty: left must differ from right and bottom from top")
         return extent
 
-    @field_validator("crs", mode="before")
+    @field_validator("crs", "target_crs", mode="before")
     @classmethod
     def _crs(cls, crs):
         if crs is None:

@@ -111,12 +111,13 @@ def is_lossy(path) -> bool:
     return head.startswith(b"\xff\xd8\xff") or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-def wants_smoothing(config: Config) -> bool:
-    """Whether to smooth the decoded values: ``decode.smooth``, or for ``auto`` whether the input is JPEG."""
+def wants_smoothing(config: Config, lossy: bool | None = None) -> bool:
+    """Whether to smooth the decoded values: ``decode.smooth``, or for ``auto`` whether the input is JPEG
+    (``lossy``, when the caller already knows it)."""
     smooth = config.decode.smooth
     if smooth != "auto":
         return bool(smooth)
-    return is_lossy(config.input)
+    return is_lossy(config.input) if lossy is None else lossy
 
 
 def distance_statistics(decoded: Decoded, max_distance: float) -> dict:
@@ -193,11 +194,11 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
     it (used by :func:`~chromagrid.decode.decode` instead of picking per
     tile), and ``overlay_width``, the stroke width for the whole box's size.
     """
-    decoded = decode(rgb, scale if table is None else table, config.decode.max_distance, opaque,
-                     lossy=is_lossy(config.input))
+    lossy = is_lossy(config.input)
+    decoded = decode(rgb, scale if table is None else table, config.decode.max_distance, opaque, lossy=lossy)
     if config.decode.overlays != "keep":
         decoded = clean_overlays(decoded, scale, width=overlay_width, fill=config.decode.overlays == "fill")
-    if wants_smoothing(config):
+    if wants_smoothing(config, lossy):
         decoded = smooth_values(decoded, scale, rgb=rgb)
     if opaque is not None and not opaque.all():  # transparent pixels stay no data: never filled across
         value = decoded.value.copy()
