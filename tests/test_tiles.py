@@ -17,6 +17,7 @@ from chromagrid.colorscale import from_colormap  # noqa: E402
 from chromagrid.config import validate_config  # noqa: E402
 from chromagrid.decode import pack_rgb  # noqa: E402
 from chromagrid.errors import ImageReadError  # noqa: E402
+from chromagrid.frame import find_frame  # noqa: E402
 from chromagrid.image import read_image  # noqa: E402
 
 H, W = 150, 180
@@ -87,7 +88,8 @@ def test_decode_tiled_equals_decode_box(figure, overlays, tile):
     scale = from_colormap("magma", "linear", 0, 1)
     box = (3, 2, W - 4, H - 3)
     x0, y0, x1, y1 = box
-    whole = pipeline.decode_box(cfg, image.rgb[y0:y1, x0:x1], scale, image.opaque[y0:y1, x0:x1])
+    frame = find_frame(image.rgb, box)
+    whole = pipeline.decode_box(cfg, image.rgb[y0:y1, x0:x1], scale, image.opaque[y0:y1, x0:x1], frame=frame)
     tiled = tiles.decode_tiled(tiles.TiledImage.from_arrays(image.rgb, image.opaque), scale, cfg, box, tile)
     assert tiled.value.chunks[0][0] == min(tile, y1 - y0)
     assert np.array_equal(tiled.value.compute(), whole.value, equal_nan=True)
@@ -148,8 +150,10 @@ def test_jpeg_figure_with_smoothing_decodes_the_same(figure, tmp_path):
     jpeg = tmp_path / "figure.jpg"
     Image.open(figure).convert("RGB").save(jpeg, quality=80)
     # smooth: auto -> on for JPEG. (The overlay clean-up is left out: on JPEG its distance level is a
-    # median over the whole box, which a tile cannot see; see the README's batch section.)
-    cfg = {"input": str(jpeg), "scale": {"cmap": "magma", "vmin": 0, "vmax": 1}, "decode": {"overlays": "keep"}}
+    # median over the whole box, which a tile cannot see; and so is the refinement against the file's DCT
+    # data, which tiles do not read; see the README's batch section.)
+    cfg = {"input": str(jpeg), "scale": {"cmap": "magma", "vmin": 0, "vmax": 1},
+           "decode": {"overlays": "keep", "jpeg_refine": False}}
     assert pipeline.wants_smoothing(validate_config(cfg))
     untiled = pipeline.run(cfg)
     tiled = tiles.run_tiled(cfg, tile=45)

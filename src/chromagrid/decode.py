@@ -607,7 +607,8 @@ def sigma_filter(u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float = 
 
 
 def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADIUS,
-                  tolerance: float = SMOOTH_TOLERANCE, rgb: np.ndarray | None = None) -> Decoded:
+                  tolerance: float = SMOOTH_TOLERANCE, rgb: np.ndarray | None = None,
+                  ycbcr: np.ndarray | None = None) -> Decoded:
     """Take out compression noise (JPEG) with an edge-preserving mean of the decoded values.
 
     JPEG moves every colour a little (and its chroma subsampling blends
@@ -636,6 +637,9 @@ def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADI
         See :func:`sigma_filter`.
     rgb : (H, W, 3) uint8, optional
         The decoded pixels' colours: average colours, not positions.
+    ycbcr : (H, W, 3) float, optional
+        The same colours as YCbCr (:func:`ycbcr_image`), when known more
+        precisely than 8-bit RGB holds them (:mod:`chromagrid.jpeg`).
 
     Returns
     -------
@@ -647,8 +651,10 @@ def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADI
         return decoded
     u = _positions(scale, value)
     smoothed = sigma_filter(u, radius, tolerance)
-    if rgb is not None:
-        smoothed = _colour_smoothed(u, smoothed, np.asarray(rgb, np.uint8), scale, radius, tolerance)
+    if ycbcr is None and rgb is not None:
+        ycbcr = ycbcr_image(np.asarray(rgb, np.uint8))
+    if ycbcr is not None:
+        smoothed = _colour_smoothed(u, smoothed, ycbcr, scale, radius, tolerance)
     finite = np.isfinite(smoothed)
     out = np.full(value.shape, np.nan, np.float32)
     out[finite] = scale.to_values(smoothed[finite].astype(np.float64))
@@ -697,7 +703,27 @@ def project(query: np.ndarray, vertices: np.ndarray, scale: ColorScale) -> tuple
     return scale.position[s] + t_best * (scale.position[s + 1] - scale.position[s]), seg_dist[rows, best]
 
 
-def smooth_colours(u: np.ndarray, rgb: np.ndarray, scale: ColorScale, contributes: np.ndarray,
+def ycbcr_image(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 sRGB to (H, W, 3) float32 YCbCr, as :func:`to_ycbcr` converts colours."""
+    h, w = rgb.shape[:2]
+    return (rgb.reshape(-1, 3).astype(np.float32) @ _YCC_MATRIX.T.astype(np.float32)
+            + _YCC_OFFSET.astype(np.float32)).reshape(h, w, 3)
+
+
+def project_colours(ycbcr: np.ndarray, scale: ColorScale) -> np.ndarray:
+    """Positions on the scale of (N, 3) float YCbCr colours, each rounded to :data:`COLOUR_STEP` and the
+    distinct rounded colours projected once (:func:`project`)."""
+    key = np.rint(ycbcr / COLOUR_STEP).astype(np.int64)
+    key -= key.min(axis=0)
+    span = key.max(axis=0) + 1
+    packed = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
+    _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    query = np.rint(ycbcr[first] / COLOUR_STEP) * COLOUR_STEP
+    position, _ = project(query.astype(np.float64), to_ycbcr(scale.rgb), scale)
+    return position[inverse.ravel()]
+
+
+def smooth_colours(u: np.ndarray, ycbcr: np.ndarray, scale: ColorScale, contributes: np.ndarray,
                    radius: int = SMOOTH_RADIUS, tolerance: float = SMOOTH_TOLERANCE) -> np.ndarray:
     """Edge-preserving mean of the *colours* (YCbCr), decoded once per pixel.
 
@@ -710,13 +736,11 @@ def smooth_colours(u: np.ndarray, rgb: np.ndarray, scale: ColorScale, contribute
     """
     h, w = u.shape
     u = u.astype(np.float32, copy=False)
-    ycc = (rgb.reshape(-1, 3).astype(np.float32) @ _YCC_MATRIX.T.astype(np.float32)
-           + _YCC_OFFSET.astype(np.float32)).reshape(h, w, 3)
     pad = radius
     member = np.full((h + 2 * pad, w + 2 * pad), np.nan, np.float32)
     member[pad:-pad, pad:-pad] = np.where(contributes, u, np.float32(np.nan))
     colour = np.zeros((3, h + 2 * pad, w + 2 * pad), np.float32)
-    colour[:, pad:-pad, pad:-pad] = np.moveaxis(ycc, -1, 0)
+    colour[:, pad:-pad, pad:-pad] = np.moveaxis(ycbcr, -1, 0)
     total = np.zeros((3, h, w), np.float32)
     count = np.zeros((h, w), np.float32)
     rows = max(1, (_CHUNK // 4) // max(w, 1))  # blocks of rows whose temporaries stay in the CPU cache
@@ -736,24 +760,13 @@ def smooth_colours(u: np.ndarray, rgb: np.ndarray, scale: ColorScale, contribute
                         np.add(block_total[c], colour[c, ys, xs], out=block_total[c], where=near)
                     np.add(block_count, 1, out=block_count, where=near)
     has = count > 0
-    mean = (total[:, has] / count[has]).T                       # (n, 3)
-    key = np.rint(mean / COLOUR_STEP).astype(np.int64)
-    key -= key.min(axis=0)
-    span = key.max(axis=0) + 1
-    packed = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
-    uniq, inverse = np.unique(packed, return_inverse=True)
-    # one representative mean colour per rounded key (the rounded colour itself)
-    first = np.zeros(len(uniq), np.intp)
-    first[inverse] = np.arange(len(inverse))
-    query = np.rint(mean[first] / COLOUR_STEP) * COLOUR_STEP
-    vertices = rgb2ycbcr(scale.rgb[None].astype(np.float64) / 255.0)[0]
-    position, _ = project(query.astype(np.float64), vertices, scale)
     out = np.full((h, w), np.nan, np.float32)
-    out[has] = position[inverse.ravel()].astype(np.float32)
+    if has.any():
+        out[has] = project_colours((total[:, has] / count[has]).T, scale)
     return out
 
 
-def _colour_smoothed(u: np.ndarray, smoothed: np.ndarray, rgb: np.ndarray,
+def _colour_smoothed(u: np.ndarray, smoothed: np.ndarray, ycbcr: np.ndarray,
                      scale: ColorScale, radius: int, tolerance: float) -> np.ndarray:
     """:func:`smooth_values` with colours: averaged colours decoded, lightly smoothed, checked against ``smoothed``.
 
@@ -765,7 +778,7 @@ def _colour_smoothed(u: np.ndarray, smoothed: np.ndarray, rgb: np.ndarray,
     ``smoothed`` is kept.
     """
     with np.errstate(invalid="ignore"):
-        coloured = smooth_colours(u, rgb, scale, np.isfinite(u), min(radius, COLOUR_RADIUS), tolerance)
+        coloured = smooth_colours(u, ycbcr, scale, np.isfinite(u), min(radius, COLOUR_RADIUS), tolerance)
         coloured = sigma_filter(coloured, 1, tolerance)
         ok = np.isfinite(coloured) & (np.abs(coloured - smoothed) <= tolerance)
     return np.where(ok, coloured, smoothed)

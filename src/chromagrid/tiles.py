@@ -49,6 +49,7 @@ import numpy as np
 from .colorscale import ColorScale
 from .decode import SMOOTH_RADIUS, overlay_width, pack_rgb, pick_variant
 from .errors import ChromagridError, ConfigError
+from .frame import Frame, find_frame
 
 #: Default tile side in pixels (a 1024 x 1024 tile with its margin costs about 100 MB of temporaries).
 DEFAULT_TILE = 1024
@@ -196,7 +197,7 @@ def colour_census(image: TiledImage, box, tile: int = DEFAULT_TILE) -> np.ndarra
 
 
 def _decode_window(source, has_alpha: bool, box, window, overlap: int, config, scale, table,
-                   width: int) -> np.ndarray:
+                   width: int, frame: Frame) -> np.ndarray:
     """Decode one tile with a margin of neighbours (clipped to the box); (h, w, 2) float32 value, distance."""
     from .pipeline import decode_box
 
@@ -206,7 +207,8 @@ def _decode_window(source, has_alpha: bool, box, window, overlap: int, config, s
     ex1, ey1 = min(x1 + overlap, bx1), min(y1 + overlap, by1)
     rgba = source[ey0:ey1, ex0:ex1]
     opaque = rgba[..., 3] == 255 if has_alpha else None
-    decoded = decode_box(config, np.ascontiguousarray(rgba[..., :3]), scale, opaque, table, width)
+    frame = frame.sides((ey0 == by0, ey1 == by1, ex0 == bx0, ex1 == bx1))  # the box's edges this tile holds
+    decoded = decode_box(config, np.ascontiguousarray(rgba[..., :3]), scale, opaque, table, width, frame)
     core = (slice(y0 - ey0, y1 - ey0), slice(x0 - ex0, x1 - ex0))
     return np.stack([decoded.value[core], decoded.distance[core]], axis=-1).astype(np.float32, copy=False)
 
@@ -258,6 +260,8 @@ def decode_tiled(image: TiledImage, scale: ColorScale, config, box=None, tile: i
     import dask
     import dask.array as da
 
+    from .pipeline import is_lossy
+
     width, height = image.size
     box = tuple(box or (0, 0, width, height))
     present = colour_census(image, box, tile)
@@ -266,11 +270,12 @@ def decode_tiled(image: TiledImage, scale: ColorScale, config, box=None, tile: i
     overlap = max(overlap, 2 * width + 4 + SMOOTH_RADIUS + 8)  # beyond the clean-up's and the smoothing's reach
     n_colors = int(np.count_nonzero(present))
     del present
+    frame = find_frame(image.source, box, is_lossy(config.input))
     blocks = []
     for row in tile_windows(box, tile):
         blocks.append([da.from_delayed(
             dask.delayed(_decode_window)(image.source, image.has_alpha, box, w, overlap, config, scale, table,
-                                         width),
+                                         width, frame),
             shape=(w[3] - w[1], w[2] - w[0], 2), dtype=np.float32) for w in row])
     both = da.concatenate([da.concatenate(row, axis=1) for row in blocks], axis=0)
     return TiledDecoded(value=both[..., 0], distance=both[..., 1], scale=table, n_colors=n_colors, stacked=both)

@@ -1,0 +1,208 @@
+"""Frame stage: the axes frame matplotlib draws over the outermost lines of a plot box.
+
+The frame is a line of one colour along each edge of the axes, drawn over the
+data's outermost one or two pixels (or just outside them); its anti-aliased
+edge blends the frame's colour into the next line of data. Those lines would
+decode to wrong values wherever the scale holds the frame's colour (``Greys``,
+``magma``'s near-black end). :func:`find_frame` measures, per side, the lines
+the frame covers and how far the next line is blended; :class:`Frame` then
+restores the blended line's colours (before decoding) and gives the covered
+lines the values of the first line inside them (after decoding).
+
+Only the lines along the box's edges are read, so the tiled path finds the
+frame of a very large figure without loading it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Box = tuple[int, int, int, int]
+SIDES = ("top", "bottom", "left", "right")
+
+#: A frame covers at most this many full lines inside the box (a thicker band of one colour is data or
+#: background, not a frame).
+MAX_LINES = 3
+#: A line is the frame's when this share of its pixels is within ``TOLERANCE`` (0-255, any channel) of the
+#: frame's colour; ``LOSSY_TOLERANCE`` in JPEG figures, for the ringing along a dark line next to bright data.
+SHARE = 0.9
+TOLERANCE = 8
+LOSSY_TOLERANCE = 40
+#: The line inside the frame is its anti-aliased edge when its pixels moved a share of at least ``MIN_BLEND``
+#: of the way towards the frame's colour, the same share all along (interquartile range at most
+#: ``BLEND_SPREAD`` times the median), measured where the line beyond is ``CONTRAST`` (0-255) from the frame.
+#: A share of a half or more makes it a line of the frame.
+MIN_BLEND = 0.03
+BLEND_SPREAD = 1.5
+CONTRAST = 30.0
+#: :meth:`Frame.unblend`: a restored colour within this (0-255, any channel) of the pixel inside it is that colour.
+SAME_COLOUR = 2.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The axes frame along a box's edges; each tuple is (top, bottom, left, right).
+
+    Attributes
+    ----------
+    lines : tuple of int
+        Lines inside the box the frame covers, counted from each edge.
+    blend : tuple of float
+        The share of the frame's colour in the next line (its anti-aliased edge); 0 when not blended.
+    colour : tuple of (r, g, b)
+        The frame's colour on each side.
+    """
+
+    lines: tuple[int, int, int, int] = (0, 0, 0, 0)
+    blend: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    colour: tuple[tuple[float, float, float], ...] = ((0.0, 0.0, 0.0),) * 4
+
+    def __bool__(self) -> bool:
+        return any(self.lines) or any(self.blend)
+
+    def sides(self, keep: tuple[bool, bool, bool, bool]) -> Frame:
+        """The frame on the sides ``keep`` marks only (a tile keeps the sides it shares with the box)."""
+        return Frame(tuple(n if k else 0 for n, k in zip(self.lines, keep)),
+                     tuple(b if k else 0.0 for b, k in zip(self.blend, keep)), self.colour)
+
+    def _views(self, grid: np.ndarray):
+        """(lines covered, blend, colour, view of ``grid`` with that side's edge first) per side."""
+        views = (grid, grid[::-1], grid.swapaxes(0, 1), grid[:, ::-1].swapaxes(0, 1))
+        return zip(self.lines, self.blend, self.colour, views)
+
+    def blend_covered(self) -> Frame:
+        """The frame with each blended edge line counted as covered (for JPEG, where restoring it would
+        amplify the compression noise and the frame's ringing)."""
+        return Frame(tuple(n + (b > 0) for n, b in zip(self.lines, self.blend)), (0.0,) * 4, self.colour)
+
+    def unblend(self, rgb: np.ndarray) -> np.ndarray:
+        """The box's (H, W, 3) uint8 colours with each anti-aliased edge line's own colours restored.
+
+        A blended pixel is ``b f + (1 - b) c`` for the frame's colour ``f``; this returns ``c``, or the
+        colour of the pixel inside it where that is within ``SAME_COLOUR`` of ``c`` (the same colour, but
+        for the rounding of the blend's 8 bits: on a flat stretch of a scale one level is several colours).
+        """
+        if not any(self.blend):
+            return rgb
+        out = rgb.copy()
+        for n, b, f, view in self._views(out):
+            if b > 0 and n + 1 < view.shape[0]:
+                own = (view[n].astype(np.float32) - b * np.asarray(f, np.float32)) / (1.0 - b)
+                inside = view[n + 1]
+                same = np.abs(own - inside).max(axis=-1) <= SAME_COLOUR
+                view[n] = np.where(same[:, None], inside, np.clip(np.rint(own), 0, 255).astype(np.uint8))
+        return out
+
+    def paint(self, colours: np.ndarray, frame_colours) -> np.ndarray:
+        """A copy of the box's (H, W, 3) ``colours`` as they were drawn: the covered lines in the frame's
+        colour (``frame_colours``, per side, in the same colour space), each blended line blended."""
+        out = colours.copy()
+        for (n, b, _, view), f in zip(self._views(out), frame_colours):
+            f = np.asarray(f, out.dtype)
+            view[:n] = f
+            if b > 0 and n < view.shape[0]:
+                view[n] = b * f + (1.0 - b) * view[n]
+        return out
+
+    def covered(self, shape: tuple[int, int]) -> np.ndarray:
+        """(H, W) bool: the pixels of a box of ``shape`` under the frame's lines."""
+        mask = np.zeros(shape, bool)
+        for n, _, _, view in self._views(mask):
+            view[:n] = True
+        return mask
+
+    def fill(self, grid: np.ndarray) -> np.ndarray:
+        """A copy of ``grid`` whose covered lines take the values of the first line inside them."""
+        h, w = grid.shape[:2]
+        top, bottom, left, right = self.lines
+        if not any(self.lines) or top + bottom >= h or left + right >= w:
+            return grid
+        out = grid.copy()
+        for n, _, _, view in self._views(out):
+            view[:n] = view[n]
+        return out
+
+
+def _edge_lines(rgb, box: Box, depth: int):
+    """Per side: the line just outside ``box`` (None at the image's edge) and ``depth`` lines inside it,
+    outermost first, as (n, 3) float32 arrays."""
+    x0, y0, x1, y1 = box
+    height, width = rgb.shape[:2]
+    depth = min(depth, y1 - y0, x1 - x0)
+
+    def rows(a: int, b: int) -> np.ndarray:
+        return np.asarray(rgb[a:b, x0:x1], np.float32)[..., :3]
+
+    def cols(a: int, b: int) -> np.ndarray:
+        return np.asarray(rgb[y0:y1, a:b], np.float32)[..., :3].swapaxes(0, 1)
+
+    yield (rows(y0 - 1, y0)[0] if y0 > 0 else None), rows(y0, y0 + depth)
+    yield (rows(y1, y1 + 1)[0] if y1 < height else None), rows(y1 - depth, y1)[::-1]
+    yield (cols(x0 - 1, x0)[0] if x0 > 0 else None), cols(x0, x0 + depth)
+    yield (cols(x1, x1 + 1)[0] if x1 < width else None), cols(x1 - depth, x1)[::-1]
+
+
+def _one_colour(line: np.ndarray, colour: np.ndarray, tolerance: float) -> bool:
+    return bool(np.mean(np.abs(line - colour).max(axis=-1) <= tolerance) >= SHARE)
+
+
+def _blend(line: np.ndarray, beyond: np.ndarray, colour: np.ndarray) -> float:
+    """How far ``line`` is blended from ``beyond`` towards ``colour``, the same all along (0: not blended)."""
+    towards = colour - beyond
+    norm2 = np.einsum("ij,ij->i", towards, towards)
+    use = norm2 >= CONTRAST ** 2
+    if np.count_nonzero(use) < 0.25 * use.size:
+        return 0.0
+    share = np.einsum("ij,ij->i", line - beyond, towards)[use] / norm2[use]
+    q1, median, q3 = np.percentile(share, [25, 50, 75])
+    return float(median) if median >= MIN_BLEND and q3 - q1 <= BLEND_SPREAD * median else 0.0
+
+
+def _side(outside: np.ndarray | None, inside: np.ndarray, tolerance: float) -> tuple[int, float, np.ndarray]:
+    """(lines covered, blend of the next line, frame colour) on one side."""
+    colour = np.median(inside[0], axis=0)
+    n = 0
+    while n < len(inside) and _one_colour(inside[n], colour, tolerance):
+        n += 1
+    if n == 0:  # the frame may lie just outside the box, its anti-aliased edge on the box's first line
+        if outside is None or not _one_colour(outside, colour := np.median(outside, axis=0), tolerance):
+            return 0, 0.0, colour
+    while n + 2 <= len(inside) and _blend(inside[n], inside[n + 1], colour) >= 0.5:
+        n += 1  # mostly frame: a line of it that is not one colour (JPEG)
+    if n > MAX_LINES or n + 3 > len(inside) or not _stands_out(colour, inside[n + 1], inside[n + 2]):
+        return 0, 0.0, colour
+    return n, _blend(inside[n], inside[n + 1], colour), colour
+
+
+def _stands_out(colour: np.ndarray, line: np.ndarray, next_line: np.ndarray) -> bool:
+    """Whether a frame of ``colour`` is a step from the data (``line``, then ``next_line`` inward), not the
+    data's own colour or gradient: ``CONTRAST`` from it pixel by pixel and from its median colour, and
+    three times the change from line to line."""
+    step = np.median(np.abs(line - colour).max(axis=-1))
+    change = np.median(np.abs(next_line - line).max(axis=-1))
+    apart = np.abs(np.median(line, axis=0) - colour).max()
+    return bool(min(step, apart) >= CONTRAST and step >= 3.0 * change)
+
+
+def find_frame(rgb, box: Box, lossy: bool = False) -> Frame:
+    """The axes frame along the edges of ``box``: the lines it covers and its blended edge, per side.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3 or 4) array-like
+        The whole image; only the lines along the box's edges are read.
+    box : (x0, y0, x1, y1)
+        The plot box (x1, y1 exclusive).
+    lossy : bool
+        The image is a JPEG: a frame line's colour varies more along it.
+
+    Returns
+    -------
+    Frame
+        Empty (no lines, no blend) on sides without a frame line.
+    """
+    tolerance = LOSSY_TOLERANCE if lossy else TOLERANCE
+    sides = [_side(outside, inside, tolerance) for outside, inside in _edge_lines(rgb, box, MAX_LINES + 3)]
+    return Frame(tuple(n for n, _, _ in sides), tuple(b for _, b, _ in sides),
+                 tuple(tuple(float(v) for v in c) for _, _, c in sides))
