@@ -9,7 +9,9 @@ from PIL import Image
 from scipy.fft import dctn
 
 import chromagrid
-from chromagrid.jpeg import _JFIF_INVERSE, _blocks, _halve, read_window
+from chromagrid.decode import sigma_filter
+from chromagrid.jpeg import (CONTINUOUS_EVENNESS, _JFIF_INVERSE, _blocks, _halve, local_quadratic, read_window,
+                             step_evenness)
 
 CELLS = (40, 50)
 
@@ -93,3 +95,24 @@ def test_files_it_cannot_read_fall_back_to_pixel_smoothing(jpeg_figure, tmp_path
     config = {"input": str(rotated), "box": list(box), "scale": {"cmap": "magma", "vmin": 0, "vmax": 1}}
     value = chromagrid.run(config).grid["value"].values
     assert np.isfinite(value).mean() > 0.9
+
+
+def test_step_evenness_tells_ramps_from_steps_and_noise():
+    y, x = np.mgrid[0:64, 0:96].astype(float)
+    ramp = 0.2 + 0.004 * x + 0.002 * y                       # a resampled rendering: every pixel moves a little
+    steps = 0.2 + 0.024 * np.floor(x / 6) + 0.012 * np.floor(y / 6)   # nearest neighbour: 6-pixel cells
+    noise = 0.5 + 0.003 * np.random.default_rng(2).standard_normal(ramp.shape)
+    assert step_evenness(ramp) == pytest.approx(1.0, abs=1e-6)
+    assert step_evenness(steps) < 0.3
+    assert step_evenness(noise) == pytest.approx(2 / np.pi, abs=0.08)
+    assert step_evenness(steps) < CONTINUOUS_EVENNESS <= step_evenness(ramp)
+
+
+def test_local_quadratic_keeps_a_curved_surface_that_the_mean_bends():
+    y, x = np.mgrid[0:40, 0:40].astype(float)
+    surface = (0.3 + 0.002 * (x - 20) ** 2 / 20 + 0.001 * x * y / 40).astype(np.float32)  # curved, gentle
+    inner = (slice(5, -5), slice(5, -5))
+    assert np.abs(local_quadratic(surface) - surface)[inner].max() < 2e-5
+    assert np.abs(sigma_filter(surface) - surface)[inner].min() > 2e-4  # the mean's curvature bias, everywhere
+    noisy = surface + np.float32(0.004) * np.random.default_rng(3).standard_normal(surface.shape).astype(np.float32)
+    assert np.abs(local_quadratic(noisy) - surface)[inner].std() < 0.6 * np.abs(noisy - surface)[inner].std()

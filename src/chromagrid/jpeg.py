@@ -44,6 +44,14 @@ from .frame import Frame
 #: Rounds of "onto the scale, then back into the quantization intervals" (1, 3 or 4 were worse on the bench).
 ROUNDS = 2
 
+#: :func:`step_evenness` at or above this: the values change continuously (a resampled rendering, such as
+#: ``imshow(interpolation="bilinear")``), not in steps (nearest neighbour, ``pcolormesh``). Pure noise gives
+#: about 2 / pi = 0.64; on ../shared/bench and its synthetic set step renderings gave at most 0.67, resampled
+#: ones at least 0.77.
+CONTINUOUS_EVENNESS = 0.72
+#: Windows (pixels along a row or column) :func:`step_evenness` compares the steps in.
+EVENNESS_WINDOW = 8
+
 # JPEG's (JFIF) full-range RGB <-> YCbCr, and its relation to the studio range the decoder projects in
 _JFIF = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
 _JFIF_INVERSE = np.linalg.inv(_JFIF)
@@ -177,6 +185,71 @@ def _in_gamut(planes: list[np.ndarray]) -> list[np.ndarray]:
     return [ycc[..., k] for k in range(3)]
 
 
+def step_evenness(u: np.ndarray, window: int = EVENNESS_WINDOW, tolerance: float = SMOOTH_TOLERANCE) -> float:
+    """How evenly the positions ``u`` change along rows and columns: 1 when every pixel step of a window is
+    the same (a continuous ramp), ``1 / m`` when the change comes in ``m`` equal steps (cell borders).
+
+    Along each axis, after averaging 3 pixels across it (which keeps steps at cell borders across the
+    axis and takes out some noise), the steps ``d`` of windows of ``window`` pixels with no step above
+    ``tolerance`` (value edges) give ``(sum |d|)^2 / (window * sum d^2)``; windows are weighted by their
+    net change squared, so flat, noise-only windows hardly count. The smaller of the two axes' means is
+    returned (NaN when no window counts).
+    """
+    out = []
+    for a in (u, u.T):
+        a = a.astype(np.float64)
+        a = a[:-2] + a[1:-1] + a[2:]  # NaN wherever one of the 3 is
+        h, w = a.shape
+        n = (w - 1) // window
+        if n == 0 or h == 0:
+            continue
+        d = np.diff(a, axis=1)[:, :n * window].reshape(h * n, window) / 3.0
+        with np.errstate(invalid="ignore"):
+            d = d[(np.abs(d) <= tolerance).all(axis=1)]  # False where NaN
+        net, l1, l2 = d.sum(axis=1), np.abs(d).sum(axis=1), (d * d).sum(axis=1)
+        weight = net * net
+        if weight.sum() > 0:
+            out.append(float((weight * l1 * l1 / (window * np.maximum(l2, 1e-30))).sum() / weight.sum()))
+    return min(out) if out else float("nan")
+
+
+def local_quadratic(u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float = SMOOTH_TOLERANCE,
+                    ridge: float = 1e-3) -> np.ndarray:
+    """Edge-preserving local quadratic fit: each value replaced by the centre value of the least-squares
+    quadratic surface through the neighbours within ``tolerance`` of it (the neighbourhood of
+    :func:`~chromagrid.decode.sigma_filter`), which reproduces constants, ramps and curved surfaces, where
+    the plain mean is biased by curvature. ``ridge`` (relative to the neighbour count) pulls the slope and
+    curvature terms to 0 where the neighbourhood cannot fix them; too few neighbours keep the value."""
+    h, w = u.shape
+    u = u.astype(np.float32)
+    padded = np.full((h + 2 * radius, w + 2 * radius), np.nan, np.float32)
+    padded[radius:-radius, radius:-radius] = u
+    offsets = [(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)]
+    terms = [(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2)]  # 1, dx, dy, dx^2, dx dy, dy^2
+    powers = sorted({(i1 + i2, j1 + j2) for i1, j1 in terms for i2, j2 in terms})
+    weights = np.array([[float(dx) ** i * float(dy) ** j for dy, dx in offsets] for i, j in powers + terms],
+                       np.float32)
+    sums = np.empty((len(powers) + len(terms), h, w), np.float32)  # per pixel: moments, then sums of q f
+    rows = max(1, (1 << 21) // (len(offsets) * max(w, 1)))  # blocks of rows: temporaries of some MB
+    with np.errstate(invalid="ignore"):
+        for r0 in range(0, h, rows):
+            r1 = min(r0 + rows, h)
+            diff = np.stack([padded[radius + dy + r0:radius + dy + r1, radius + dx:radius + dx + w]
+                             for dy, dx in offsets]) - u[r0:r1]
+            near = np.abs(diff) <= tolerance  # False where either is NaN
+            sums[:len(powers), r0:r1] = (weights[:len(powers)] @ near.reshape(len(offsets), -1).astype(np.float32)
+                                         ).reshape(-1, r1 - r0, w)
+            sums[len(powers):, r0:r1] = (weights[len(powers):] @ np.where(near, diff, np.float32(0.0)).reshape(
+                len(offsets), -1)).reshape(-1, r1 - r0, w)
+    ok = np.isfinite(u) & (sums[powers.index((0, 0))] >= 2 * len(terms))
+    picked = sums[:, ok].T.astype(np.float64)  # (pixels, moments + sums of q f)
+    index = np.array([[powers.index((i1 + i2, j1 + j2)) for i2, j2 in terms] for i1, j1 in terms])
+    a = picked[:, index] + np.diag([0.0, 1, 1, 1, 1, 1]) * ridge * picked[:, powers.index((0, 0)), None, None]
+    out = u.astype(np.float64)
+    out[ok] += np.linalg.solve(a, picked[:, len(powers):, None])[:, 0, 0]
+    return out.astype(np.float32)
+
+
 def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, kept: np.ndarray,
            scale: ColorScale, frame: Frame = Frame(), rounds: int = ROUNDS) -> Decoded | None:
     """Smoothed values of a JPEG figure's box, consistent with the file's quantized DCT coefficients.
@@ -225,8 +298,10 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
     covered = frame.blend_covered()
     frame_colours = [np.asarray(c) @ _JFIF.T + [0.0, 128.0, 128.0] for c in frame.colour]
     planes = window.planes()
-    for _ in range(rounds):
-        u = covered.fill(sigma_filter(positions(planes), SMOOTH_RADIUS, SMOOTH_TOLERANCE))
+    u = positions(planes)
+    continuous = step_evenness(u) >= CONTINUOUS_EVENNESS
+    for round_ in range(rounds):
+        u = covered.fill(sigma_filter(u if round_ == 0 else positions(planes), SMOOTH_RADIUS, SMOOTH_TOLERANCE))
         colours = np.stack([np.interp(u, scale.position, vertices[:, k]) for k in range(3)], axis=-1)
         colours = frame.paint(colours, frame_colours)
         painted = np.isfinite(colours).all(axis=-1)
@@ -235,6 +310,10 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
         planes = window.constrain(planes)
     planes = _in_gamut(planes)
     u = positions(planes)
+    if continuous:  # smooth the positions by the model that fits a resampled rendering
+        u = local_quadratic(u)
     box_values = replace(decoded, value=np.where(np.isfinite(u), scale.to_values(u.astype(np.float64)),
                                                  np.nan).astype(np.float32))
+    if continuous:
+        return box_values
     return smooth_values(box_values, scale, ycbcr=_studio([p[rows, cols] for p in planes]))

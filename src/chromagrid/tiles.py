@@ -34,9 +34,12 @@ temporaries of the tiles in flight (one per thread), instead of about 22 B/px
 untiled. ``bench/batch.py`` measured a 400 MP RGB figure at 2.0 GB peak (4.8 B/px
 above the process's imports) against 0.71 GB for a 25 MP figure decoded untiled.
 
-Known gap: on lossy (JPEG) figures the overlay clean-up derives a distance
-level from the median over its whole input, which a tile cannot see; there,
-``decode.overlays: fill|mask`` can differ from an untiled run.
+Known gaps: on lossy (JPEG) figures the overlay clean-up derives a distance
+level from the median over its whole input, which a tile cannot see, so
+``decode.overlays: fill|mask`` can differ from an untiled run there; tiles
+smooth JPEG pixels without :mod:`chromagrid.jpeg`'s refinement (which reads
+the whole file's DCT data); and :mod:`chromagrid.interpolated`'s margins are
+not restored (the source spacing is measured over the whole box).
 """
 from __future__ import annotations
 
