@@ -18,10 +18,10 @@ from .config import Config, check_against_image, load_config, validate_config
 from .decode import Decoded, clean_overlays, decode, smooth_values
 from .errors import ChromagridError
 from .export import write_grid
+from .frame import Frame, find_frame
 from .georef import (GridPlan, PixelMapping, georeferenced_grid, make_grid, mapping_from_axes, mapping_from_extent,
                      mapping_from_gcps, parse_crs, pixel_transform, plan_grid)
 from .image import RasterImage, image_size, read_image
-from .frame import Frame, find_frame
 from .interpolated import LOSSY_TOLERANCE, restore_margins
 from .jpeg import refine as refine_jpeg
 
