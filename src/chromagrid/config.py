@@ -163,8 +163,8 @@ class DecodeConfig(_Section):
                                 description="pixels farther than this CIE76 delta E from the scale are no data")
     keep_distance: bool = Field(True, description="store the per-pixel colour distance in the grid")
     overlays: Literal["fill", "mask", "keep"] = Field(
-        "fill", description="thin lines, text and the frame drawn over the data: remove them and fill thin gaps "
-        "from both sides (fill), only remove them (mask), or decode them like any pixel (keep)")
+        "fill", description="thin lines, text, the frame and gridlines drawn over the data: remove them and fill "
+        "thin gaps from both sides (fill), only remove them (mask), or decode them like any pixel (keep)")
     smooth: bool | Literal["auto"] = Field(
         "auto", description="average each value with its neighbours of nearly the same value, which takes out "
         "JPEG noise; auto: only for JPEG inputs")

@@ -147,7 +147,7 @@ def _one_colour(line: np.ndarray, colour: np.ndarray, tolerance: float) -> bool:
     return bool(np.mean(np.abs(line - colour).max(axis=-1) <= tolerance) >= SHARE)
 
 
-def _blend(line: np.ndarray, beyond: np.ndarray, colour: np.ndarray) -> float:
+def blend_share(line: np.ndarray, beyond: np.ndarray, colour: np.ndarray) -> float:
     """How far ``line`` is blended from ``beyond`` towards ``colour``, the same all along (0: not blended)."""
     towards = colour - beyond
     norm2 = np.einsum("ij,ij->i", towards, towards)
@@ -168,14 +168,14 @@ def _side(outside: np.ndarray | None, inside: np.ndarray, tolerance: float) -> t
     if n == 0:  # the frame may lie just outside the box, its anti-aliased edge on the box's first line
         if outside is None or not _one_colour(outside, colour := np.median(outside, axis=0), tolerance):
             return 0, 0.0, colour
-    while n + 2 <= len(inside) and _blend(inside[n], inside[n + 1], colour) >= 0.5:
+    while n + 2 <= len(inside) and blend_share(inside[n], inside[n + 1], colour) >= 0.5:
         n += 1  # mostly frame: a line of it that is not one colour (JPEG)
-    if n > MAX_LINES or n + 3 > len(inside) or not _stands_out(colour, inside[n + 1], inside[n + 2]):
+    if n > MAX_LINES or n + 3 > len(inside) or not stands_out(colour, inside[n + 1], inside[n + 2]):
         return 0, 0.0, colour
-    return n, _blend(inside[n], inside[n + 1], colour), colour
+    return n, blend_share(inside[n], inside[n + 1], colour), colour
 
 
-def _stands_out(colour: np.ndarray, line: np.ndarray, next_line: np.ndarray) -> bool:
+def stands_out(colour: np.ndarray, line: np.ndarray, next_line: np.ndarray) -> bool:
     """Whether a frame of ``colour`` is a step from the data (``line``, then ``next_line`` inward), not the
     data's own colour or gradient: ``CONTRAST`` from it pixel by pixel and from its median colour, and
     three times the change from line to line."""

@@ -21,6 +21,7 @@ from .export import write_grid
 from .frame import Frame, find_frame
 from .georef import (GridPlan, PixelMapping, georeferenced_grid, make_grid, mapping_from_axes, mapping_from_extent,
                      mapping_from_gcps, parse_crs, pixel_transform, plan_grid)
+from .gridlines import Gridlines, find_gridlines
 from .image import RasterImage, image_size, read_image
 from .interpolated import LOSSY_TOLERANCE, restore_margins
 from .jpeg import refine as refine_jpeg
@@ -189,26 +190,29 @@ def plot_box(config: Config, image: RasterImage, scale: ColorScale) -> tuple[int
 
 def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.ndarray | None = None,
                table: ColorScale | None = None, overlay_width: int | None = None,
-               frame: Frame = Frame(), origin: tuple[int, int] | None = None) -> Decoded:
+               frame: Frame = Frame(), gridlines: Gridlines = Gridlines(),
+               origin: tuple[int, int] | None = None) -> Decoded:
     """The decode steps of :func:`run` on the plot box's pixels: colour to value, then overlay clean-up.
 
     Unless ``decode.overlays`` is ``keep``, the axes ``frame``
     (:func:`~chromagrid.frame.find_frame`) is taken out: its blended edge
     line is restored before decoding (covered, in JPEG), and the lines it
-    covers take the values of the first line inside them (``mask``: no data).
+    covers take the values of the first line inside them (``mask``: no data);
+    ``gridlines`` (:func:`~chromagrid.gridlines.find_gridlines`) drawn across
+    the box are interpolated across from both sides.
     :mod:`chromagrid.tiles` calls this on each tile (with overlap) of a very
     large figure, so tiled and untiled runs decode the same way; it passes
     what is set by the whole figure: ``table``, the scale variant picked for
     it (used by :func:`~chromagrid.decode.decode` instead of picking per
     tile), ``overlay_width``, the stroke width for the whole box's size, and
-    the frame lines on the sides the tile shares with the box. ``origin``,
+    the frame and gridlines that cross the tile. ``origin``,
     the image pixel (x, y) of ``rgb[0, 0]``, lets JPEG smoothing read the
     file's own compressed data there (:mod:`chromagrid.jpeg`); tiles leave it
     out and smooth the pixels.
     """
     lossy = is_lossy(config.input)
     if config.decode.overlays == "keep":
-        frame = Frame()
+        frame, gridlines = Frame(), Gridlines()
     drawn_frame = frame
     if lossy:
         frame = frame.blend_covered()
@@ -217,8 +221,9 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
     plain = decoded.value
     if config.decode.overlays != "keep":
         decoded = clean_overlays(decoded, scale, width=overlay_width, fill=config.decode.overlays == "fill")
-    if any(frame.lines):  # no data while the data next to it is smoothed
-        decoded = replace(decoded, value=np.where(frame.covered(rgb.shape[:2]), np.float32(np.nan), decoded.value))
+    if any(frame.lines) or gridlines:  # no data while the data next to them is smoothed
+        covered = frame.covered(rgb.shape[:2]) | gridlines.covered(rgb.shape[:2])
+        decoded = replace(decoded, value=np.where(covered, np.float32(np.nan), decoded.value))
     if wants_smoothing(config, lossy):
         refined = None
         if lossy and config.decode.jpeg_refine and origin is not None:
@@ -228,7 +233,7 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
             refined = refine_jpeg(config.input, box, decoded, filled, scale, drawn_frame)
         decoded = refined if refined is not None else smooth_values(decoded, scale, rgb=rgb)
     if config.decode.overlays == "fill":
-        decoded = replace(decoded, value=frame.fill(decoded.value))
+        decoded = replace(decoded, value=frame.fill(gridlines.fill(decoded.value)))
     if opaque is not None and not opaque.all():  # transparent pixels stay no data: never filled across
         value = decoded.value.copy()
         value[~opaque] = np.nan
@@ -268,7 +273,7 @@ def run(config: Config | dict | str | os.PathLike) -> Result:
     opaque = image.opaque[y0:y1, x0:x1] if image.opaque is not None else None
     lossy = is_lossy(config.input)
     decoded = decode_box(config, image.rgb[y0:y1, x0:x1], scale, opaque, frame=find_frame(image.rgb, box, lossy),
-                         origin=(x0, y0))
+                         gridlines=find_gridlines(image.rgb, box, lossy), origin=(x0, y0))
     if config.decode.margins == "auto":
         decoded = replace(decoded, value=restore_margins(decoded.value, image.rgb[y0:y1, x0:x1],
                                                          LOSSY_TOLERANCE if lossy else 0))

@@ -53,6 +53,7 @@ from .colorscale import ColorScale
 from .decode import SMOOTH_RADIUS, overlay_width, pack_rgb, pick_variant
 from .errors import ChromagridError, ConfigError
 from .frame import Frame, find_frame
+from .gridlines import Gridlines, find_gridlines
 
 #: Default tile side in pixels (a 1024 x 1024 tile with its margin costs about 100 MB of temporaries).
 DEFAULT_TILE = 1024
@@ -200,7 +201,7 @@ def colour_census(image: TiledImage, box, tile: int = DEFAULT_TILE) -> np.ndarra
 
 
 def _decode_window(source, has_alpha: bool, box, window, overlap: int, config, scale, table,
-                   width: int, frame: Frame) -> np.ndarray:
+                   width: int, frame: Frame, gridlines: Gridlines) -> np.ndarray:
     """Decode one tile with a margin of neighbours (clipped to the box); (h, w, 2) float32 value, distance."""
     from .pipeline import decode_box
 
@@ -211,7 +212,8 @@ def _decode_window(source, has_alpha: bool, box, window, overlap: int, config, s
     rgba = source[ey0:ey1, ex0:ex1]
     opaque = rgba[..., 3] == 255 if has_alpha else None
     frame = frame.sides((ey0 == by0, ey1 == by1, ex0 == bx0, ex1 == bx1))  # the box's edges this tile holds
-    decoded = decode_box(config, np.ascontiguousarray(rgba[..., :3]), scale, opaque, table, width, frame)
+    gridlines = gridlines.within(ey0 - by0, ex0 - bx0, rgba.shape[:2])
+    decoded = decode_box(config, np.ascontiguousarray(rgba[..., :3]), scale, opaque, table, width, frame, gridlines)
     core = (slice(y0 - ey0, y1 - ey0), slice(x0 - ex0, x1 - ex0))
     return np.stack([decoded.value[core], decoded.distance[core]], axis=-1).astype(np.float32, copy=False)
 
@@ -273,12 +275,13 @@ def decode_tiled(image: TiledImage, scale: ColorScale, config, box=None, tile: i
     overlap = max(overlap, 2 * width + 4 + SMOOTH_RADIUS + 8)  # beyond the clean-up's and the smoothing's reach
     n_colors = int(np.count_nonzero(present))
     del present
-    frame = find_frame(image.source, box, is_lossy(config.input))
+    lossy = is_lossy(config.input)
+    frame, gridlines = find_frame(image.source, box, lossy), find_gridlines(image.source, box, lossy)
     blocks = []
     for row in tile_windows(box, tile):
         blocks.append([da.from_delayed(
             dask.delayed(_decode_window)(image.source, image.has_alpha, box, w, overlap, config, scale, table,
-                                         width, frame),
+                                         width, frame, gridlines),
             shape=(w[3] - w[1], w[2] - w[0], 2), dtype=np.float32) for w in row])
     both = da.concatenate([da.concatenate(row, axis=1) for row in blocks], axis=0)
     return TiledDecoded(value=both[..., 0], distance=both[..., 1], scale=table, n_colors=n_colors, stacked=both)

@@ -1,0 +1,155 @@
+"""Gridlines stage: straight lines of one colour drawn across the whole plot box.
+
+Many matplotlib styles (``ggplot``, ``seaborn``, ``bmh``, ``fivethirtyeight``,
+``Solarize_Light2``, ``*-whitegrid``) draw the axes grid *over* an image:
+white or grey lines, a pixel or two wide, across the whole box at the ticks,
+which with integer ticks on ``imshow`` run through the cells' centres. Their
+pixels decode to wrong values where the scale holds their colour (white on
+``Greys``, ``Blues``, ``YlGnBu``) and to no data elsewhere, and their
+anti-aliased edges to values in between.
+
+:func:`find_gridlines` finds the rows and columns of the box that are one
+colour along (almost) their whole length, in bands at most
+:data:`~chromagrid.frame.MAX_LINES` wide that stand out from the data on both
+sides, with the line next to each side of a band when it is blended towards
+the band's colour (:func:`chromagrid.frame.blend_share`). Those lines are no data
+while the data around them is cleaned and smoothed; :meth:`Gridlines.fill`
+then interpolates across them from the lines on either side. The box's
+outermost lines are the frame's (:mod:`chromagrid.frame`), not gridlines.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .frame import LOSSY_TOLERANCE, MAX_LINES, MIN_BLEND, SHARE, TOLERANCE, Box, blend_share, stands_out
+
+#: Lines read at a time when measuring how uniform each row and column is.
+_BLOCK = 256
+
+
+@dataclass(frozen=True)
+class Gridlines:
+    """Rows and columns (indices in the box) covered by gridlines and their blended edges."""
+
+    rows: tuple[int, ...] = ()
+    cols: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.cols)
+
+    def within(self, row0: int, col0: int, shape: tuple[int, int]) -> Gridlines:
+        """The gridlines of a window of the box starting at (``row0``, ``col0``), in its own indices."""
+        return Gridlines(tuple(r - row0 for r in self.rows if 0 <= r - row0 < shape[0]),
+                         tuple(c - col0 for c in self.cols if 0 <= c - col0 < shape[1]))
+
+    def covered(self, shape: tuple[int, int]) -> np.ndarray:
+        """(H, W) bool: the pixels on a gridline."""
+        mask = np.zeros(shape, bool)
+        mask[list(self.rows)] = True
+        mask[:, list(self.cols)] = True
+        return mask
+
+    def fill(self, grid: np.ndarray) -> np.ndarray:
+        """A copy of ``grid`` with the covered rows, then columns, interpolated linearly from the nearest
+        lines on either side (or taken from the one side that has a value)."""
+        out = _fill_rows(grid, self.rows) if self.rows else grid.copy()
+        return _fill_rows(out.T, self.cols).T.copy() if self.cols else out
+
+
+def _fill_rows(grid: np.ndarray, rows: tuple[int, ...]) -> np.ndarray:
+    out = np.array(grid, copy=True)
+    n = out.shape[0]
+    covered = np.zeros(n, bool)
+    covered[list(rows)] = True
+    free = np.flatnonzero(~covered)
+    if free.size == 0:
+        return out
+    for r in rows:
+        at = np.searchsorted(free, r)
+        before = free[at - 1] if at > 0 else None
+        after = free[at] if at < free.size else None
+        if before is None or after is None:
+            out[r] = out[before if after is None else after]
+            continue
+        t = (r - before) / (after - before)
+        a, b = out[before], out[after]
+        mixed = (1 - t) * a + t * b
+        out[r] = np.where(np.isnan(a), b, np.where(np.isnan(b), a, mixed))
+    return out
+
+
+def _line_stats(rgb, box: Box, axis: int, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per row (``axis`` 0) or column (1) of the box: its median colour and the share of its pixels within
+    ``tolerance`` of it. Read in blocks of lines, so a tiled image is never loaded whole."""
+    x0, y0, x1, y1 = box
+    start, stop = (y0, y1) if axis == 0 else (x0, x1)
+    medians, shares = [], []
+    for a in range(start, stop, _BLOCK):
+        b = min(a + _BLOCK, stop)
+        block = np.asarray(rgb[a:b, x0:x1] if axis == 0 else rgb[y0:y1, a:b], np.float32)[..., :3]
+        if axis == 1:
+            block = block.swapaxes(0, 1)
+        median = np.median(block, axis=1)
+        medians.append(median)
+        shares.append(np.mean(np.abs(block - median[:, None]).max(axis=-1) <= tolerance, axis=1))
+    return np.concatenate(medians), np.concatenate(shares)
+
+
+def _line(rgb, box: Box, axis: int, index: int) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    line = rgb[y0 + index:y0 + index + 1, x0:x1] if axis == 0 else rgb[y0:y1, x0 + index:x0 + index + 1]
+    return np.asarray(line, np.float32)[..., :3].reshape(-1, 3)
+
+
+def _axis_lines(rgb, box: Box, axis: int, tolerance: float) -> list[int]:
+    medians, shares = _line_stats(rgb, box, axis, tolerance)
+    n = len(shares)
+    uniform = shares >= SHARE
+    lines: list[int] = []
+    i = 1  # the outermost lines are the frame's
+    while i < n - 1:
+        if not uniform[i]:
+            i += 1
+            continue
+        j = i
+        while j < n - 1 and uniform[j] and np.abs(medians[j] - medians[i]).max() <= tolerance:
+            j += 1
+        band, colour = range(i, j), medians[i]
+        i = j
+        if len(band) > MAX_LINES or band.start < 3 or band.stop > n - 3:
+            continue
+        edges = []
+        for edge, beyond, further in ((band.start - 1, band.start - 2, band.start - 3),
+                                      (band.stop, band.stop + 1, band.stop + 2)):
+            line, past = _line(rgb, box, axis, edge), _line(rgb, box, axis, beyond)
+            blended = blend_share(line, past, colour) >= MIN_BLEND
+            reference = (past, _line(rgb, box, axis, further)) if blended else (line, past)
+            if not stands_out(colour, *reference):
+                break
+            if blended:
+                edges.append(edge)
+        else:
+            lines.extend([*band, *edges])
+    return sorted(lines)
+
+
+def find_gridlines(rgb, box: Box, lossy: bool = False) -> Gridlines:
+    """The gridlines drawn across ``box``: rows and columns of one colour along (almost) their whole length.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3 or 4) array-like
+        The whole image (read in blocks of lines).
+    box : (x0, y0, x1, y1)
+    lossy : bool
+        The image is a JPEG: a line's colour varies more along it.
+
+    Returns
+    -------
+    Gridlines
+        Row and column indices within the box (empty when there are none).
+    """
+    tolerance = LOSSY_TOLERANCE if lossy else TOLERANCE
+    return Gridlines(tuple(_axis_lines(rgb, box, 0, tolerance)), tuple(_axis_lines(rgb, box, 1, tolerance)))
