@@ -55,7 +55,7 @@ def at_cell_centres(value: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("style", ["ggplot", "seaborn-v0_8"])
 def test_gridlines_are_found_at_the_ticks(tmp_path, style):
     path, box, rows, cols = draw(tmp_path, style)
-    found = find_gridlines(read_image(path).rgb, box)
+    found = find_gridlines(read_image(path).rgb, box, from_colormap("Greys", "linear", 0, 1))
     assert rows and cols
     for expected, lines in ((rows, found.rows), (cols, found.cols)):
         for line in expected:
@@ -75,12 +75,17 @@ def test_values_under_gridlines_are_interpolated_not_decoded(tmp_path):
 
 
 def test_no_gridlines_in_default_style_or_across_masked_bands(tmp_path):
+    viridis = from_colormap("viridis", "linear", 0, 1)
     path, box, _, _ = draw(tmp_path, "default", cmap="viridis")
-    assert not find_gridlines(read_image(path).rgb, box)
+    assert not find_gridlines(read_image(path).rgb, box, viridis)
     y, x = np.mgrid[0:120, 0:160]
     rgb = np.stack([(x * 1.5).astype(np.uint8), (y * 2).astype(np.uint8), np.full(x.shape, 90, np.uint8)], -1)
     rgb[40:70] = 255  # a band of background, 30 rows: masked data, not a line
-    assert not find_gridlines(rgb, (0, 0, 160, 120))
+    assert not find_gridlines(rgb, (0, 0, 160, 120), viridis)
+    field = (np.sin(x / 17.0) * np.cos(y / 23.0) + 1) / 2  # one value all along the zero lines of sin and cos
+    path = tmp_path / "zero_lines.png"
+    plt.imsave(path, field, cmap="magma", vmin=0, vmax=1)
+    assert not find_gridlines(read_image(path).rgb, (0, 0, 160, 120), from_colormap("magma", "linear", 0, 1))
 
 
 def test_fill_interpolates_across_rows_then_columns():
@@ -100,7 +105,7 @@ def test_tiled_decode_handles_gridlines_as_the_untiled_one(tmp_path, overlays):
     cfg = validate_config({"input": str(path), "scale": {"cmap": "magma", "vmin": 0, "vmax": 1},
                            "decode": {"overlays": overlays}})
     scale = from_colormap("magma", "linear", 0, 1)
-    gridlines = find_gridlines(image.rgb, box)
+    gridlines = find_gridlines(image.rgb, box, scale)
     assert gridlines
     whole = pipeline.decode_box(cfg, image.rgb[y0:y1, x0:x1], scale, frame=find_frame(image.rgb, box),
                                 gridlines=gridlines)

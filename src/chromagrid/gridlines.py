@@ -23,10 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .frame import LOSSY_TOLERANCE, MAX_LINES, MIN_BLEND, SHARE, TOLERANCE, Box, blend_share, stands_out
+from .colorscale import ColorScale
+from .decode import NEUTRAL_CHROMA, nearest_on_scale, to_lab
+from .frame import LOSSY_TOLERANCE, MAX_LINES, MIN_BLEND, SHARE, TOLERANCE, Box, blend_share
 
 #: Lines read at a time when measuring how uniform each row and column is.
 _BLOCK = 256
+#: A line colour this far (CIE76 delta E) from the scale is off it.
+OFF_SCALE = 5.0
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def _line(rgb, box: Box, axis: int, index: int) -> np.ndarray:
     return np.asarray(line, np.float32)[..., :3].reshape(-1, 3)
 
 
-def _axis_lines(rgb, box: Box, axis: int, tolerance: float) -> list[int]:
+def _axis_lines(rgb, box: Box, axis: int, tolerance: float, scale: ColorScale) -> list[int]:
     medians, shares = _line_stats(rgb, box, axis, tolerance)
     n = len(shares)
     uniform = shares >= SHARE
@@ -118,16 +122,14 @@ def _axis_lines(rgb, box: Box, axis: int, tolerance: float) -> list[int]:
             j += 1
         band, colour = range(i, j), medians[i]
         i = j
-        if len(band) > MAX_LINES or band.start < 3 or band.stop > n - 3:
+        if len(band) > MAX_LINES or band.start < 3 or band.stop > n - 3 or not _line_colour(colour, scale):
             continue
         edges = []
-        for edge, beyond, further in ((band.start - 1, band.start - 2, band.start - 3),
-                                      (band.stop, band.stop + 1, band.stop + 2)):
+        for edge, beyond in ((band.start - 1, band.start - 2), (band.stop, band.stop + 1)):
             line, past = _line(rgb, box, axis, edge), _line(rgb, box, axis, beyond)
             blended = blend_share(line, past, colour) >= MIN_BLEND
-            reference = (past, _line(rgb, box, axis, further)) if blended else (line, past)
-            if not stands_out(colour, *reference):
-                break
+            if _one_colour_with(past if blended else line, colour, tolerance):
+                break  # the data beside it is of its colour: a band of data or background, not a line over it
             if blended:
                 edges.append(edge)
         else:
@@ -135,7 +137,22 @@ def _axis_lines(rgb, box: Box, axis: int, tolerance: float) -> list[int]:
     return sorted(lines)
 
 
-def find_gridlines(rgb, box: Box, lossy: bool = False) -> Gridlines:
+def _line_colour(colour: np.ndarray, scale: ColorScale) -> bool:
+    """Whether ``colour`` can be a gridline's: neutral (white, grey or black, as every matplotlib style
+    draws them) or off the scale. A line of a chromatic colour of the scale is data (a field's value
+    constant along a row, as at the zero line of a product of sines)."""
+    rgb8 = np.clip(np.rint(colour), 0, 255).astype(np.uint8)[None]
+    lab = to_lab(rgb8)[0]
+    _, distance = nearest_on_scale(rgb8, scale)
+    return bool(np.hypot(lab[1], lab[2]) < NEUTRAL_CHROMA or distance[0] > OFF_SCALE)
+
+
+def _one_colour_with(line: np.ndarray, colour: np.ndarray, tolerance: float) -> bool:
+    """Whether half or more of ``line`` is within ``tolerance`` of ``colour``."""
+    return bool(np.mean(np.abs(line - colour).max(axis=-1) <= tolerance) >= 0.5)
+
+
+def find_gridlines(rgb, box: Box, scale: ColorScale, lossy: bool = False) -> Gridlines:
     """The gridlines drawn across ``box``: rows and columns of one colour along (almost) their whole length.
 
     Parameters
@@ -143,6 +160,8 @@ def find_gridlines(rgb, box: Box, lossy: bool = False) -> Gridlines:
     rgb : (H, W, 3 or 4) array-like
         The whole image (read in blocks of lines).
     box : (x0, y0, x1, y1)
+    scale : ColorScale
+        A line of a colour on the scale that is not neutral is data, not a gridline.
     lossy : bool
         The image is a JPEG: a line's colour varies more along it.
 
@@ -152,4 +171,5 @@ def find_gridlines(rgb, box: Box, lossy: bool = False) -> Gridlines:
         Row and column indices within the box (empty when there are none).
     """
     tolerance = LOSSY_TOLERANCE if lossy else TOLERANCE
-    return Gridlines(tuple(_axis_lines(rgb, box, 0, tolerance)), tuple(_axis_lines(rgb, box, 1, tolerance)))
+    return Gridlines(tuple(_axis_lines(rgb, box, 0, tolerance, scale)),
+                     tuple(_axis_lines(rgb, box, 1, tolerance, scale)))

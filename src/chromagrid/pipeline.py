@@ -273,7 +273,7 @@ def run(config: Config | dict | str | os.PathLike) -> Result:
     opaque = image.opaque[y0:y1, x0:x1] if image.opaque is not None else None
     lossy = is_lossy(config.input)
     decoded = decode_box(config, image.rgb[y0:y1, x0:x1], scale, opaque, frame=find_frame(image.rgb, box, lossy),
-                         gridlines=find_gridlines(image.rgb, box, lossy), origin=(x0, y0))
+                         gridlines=find_gridlines(image.rgb, box, scale, lossy), origin=(x0, y0))
     if config.decode.margins == "auto":
         decoded = replace(decoded, value=restore_margins(decoded.value, image.rgb[y0:y1, x0:x1],
                                                          LOSSY_TOLERANCE if lossy else 0))

@@ -276,7 +276,7 @@ def decode_tiled(image: TiledImage, scale: ColorScale, config, box=None, tile: i
     n_colors = int(np.count_nonzero(present))
     del present
     lossy = is_lossy(config.input)
-    frame, gridlines = find_frame(image.source, box, lossy), find_gridlines(image.source, box, lossy)
+    frame, gridlines = find_frame(image.source, box, lossy), find_gridlines(image.source, box, table, lossy)
     blocks = []
     for row in tile_windows(box, tile):
         blocks.append([da.from_delayed(
