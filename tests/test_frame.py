@@ -104,3 +104,55 @@ def test_tiled_decode_takes_the_frame_out_as_the_untiled_one(greys_figure, overl
     assert np.array_equal(tiled.value.compute(), whole.value, equal_nan=True)
     if overlays == "mask":
         assert np.isnan(whole.value[0]).all() or np.isnan(whole.value[:, 0]).all()
+
+
+@pytest.fixture
+def ticks_in_figure(tmp_path):
+    """Light Greys (values over 0..2) in 4-pixel cells, the frame's tick marks drawn inward over the data
+    (bottom and left)."""
+    import matplotlib.pyplot as plt
+
+    from conftest import pixel_box
+
+    fig = plt.figure(figsize=(4, 3), dpi=100)
+    ax = fig.add_axes((0.1, 0.1, 0.6, 0.8))
+    ax.imshow(known_cells(), cmap="Greys", norm=Normalize(0, 2), interpolation="nearest", aspect="auto")
+    ax.tick_params(direction="in")
+    box = pixel_box(fig, ax)
+    path = tmp_path / "ticks.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path, box
+
+
+def test_inward_tick_marks_are_found_and_interpolated_across(ticks_in_figure):
+    path, box = ticks_in_figure
+    frame = find_frame(read_image(path).rgb, box)
+    top, bottom, left, right = frame.ticks
+    assert not top and not right  # matplotlib's default: ticks on the bottom and left only
+    assert len(left) >= 4
+    assert len({depth for _, _, depth in left}) <= 2  # one length (within a pixel)
+    config = {"input": str(path), "box": list(box), "scale": {"cmap": "Greys", "vmin": 0, "vmax": 2}}
+    edge, inner = errors(chromagrid.run(config).grid["value"].values, depth=8)
+    # under a tick, interpolated across from the cells on its two sides: off by up to about the step between
+    # neighbouring cells (0.4 / 7 = 0.057 at most here)
+    assert edge.max() < 0.07 and np.mean(edge) < 2 * np.mean(inner)
+    edge, _ = errors(chromagrid.run({**config, "decode": {"overlays": "keep"}}).grid["value"].values, depth=8)
+    assert edge.max() > 0.3  # a tick's black decodes as Greys' top value
+
+
+def test_no_tick_marks_where_there_are_none(greys_figure):
+    assert not any(find_frame(read_image(greys_figure.path).rgb, greys_figure.box).ticks)
+
+
+def test_tiled_decode_takes_tick_marks_out_as_the_untiled_one(ticks_in_figure):
+    path, box = ticks_in_figure
+    image = read_image(path)
+    x0, y0, x1, y1 = box
+    cfg = validate_config({"input": str(path), "scale": {"cmap": "Greys", "vmin": 0, "vmax": 2}})
+    scale = from_colormap("Greys", "linear", 0, 2)
+    frame = find_frame(image.rgb, box)
+    assert any(frame.ticks)
+    whole = pipeline.decode_box(cfg, image.rgb[y0:y1, x0:x1], scale, frame=frame)
+    tiled = tiles.decode_tiled(tiles.TiledImage.from_arrays(image.rgb), scale, cfg, box, tile=37)
+    assert np.array_equal(tiled.value.compute(), whole.value, equal_nan=True)

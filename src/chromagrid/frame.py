@@ -38,6 +38,13 @@ BLEND_SPREAD = 1.5
 CONTRAST = 30.0
 #: :meth:`Frame.unblend`: a restored colour within this (0-255, any channel) of the pixel inside it is that colour.
 SAME_COLOUR = 2.0
+#: Tick marks drawn inward from the frame (``direction="in"``, the ``classic`` style): runs of the frame's
+#: colour at least 2 and at most ``MAX_TICK`` pixels long, at most ``TICK_WIDTH`` pixels wide.
+MAX_TICK = 16
+TICK_WIDTH = 3
+TICK_BLEND = 0.3
+
+Tick = tuple[int, int, int]  # positions [start, stop) along a side, and the lines from the edge it covers
 
 
 @dataclass(frozen=True)
@@ -52,29 +59,47 @@ class Frame:
         The share of the frame's colour in the next line (its anti-aliased edge); 0 when not blended.
     colour : tuple of (r, g, b)
         The frame's colour on each side.
+    ticks : tuple of tuples of (start, stop, depth)
+        Tick marks drawn inward from each side: positions along the side (columns for top and bottom,
+        rows for left and right) and how many lines from the edge they cover, their blended tips included.
     """
 
     lines: tuple[int, int, int, int] = (0, 0, 0, 0)
     blend: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     colour: tuple[tuple[float, float, float], ...] = ((0.0, 0.0, 0.0),) * 4
+    ticks: tuple[tuple[Tick, ...], ...] = ((), (), (), ())
 
     def __bool__(self) -> bool:
-        return any(self.lines) or any(self.blend)
+        return any(self.lines) or any(self.blend) or any(self.ticks)
 
-    def sides(self, keep: tuple[bool, bool, bool, bool]) -> Frame:
-        """The frame on the sides ``keep`` marks only (a tile keeps the sides it shares with the box)."""
+    def within(self, row0: int, col0: int, shape: tuple[int, int], box_shape: tuple[int, int]) -> Frame:
+        """The frame of a window of the box starting at (``row0``, ``col0``): the sides it shares with the
+        box, tick positions in its own indices."""
+        keep = (row0 == 0, row0 + shape[0] == box_shape[0], col0 == 0, col0 + shape[1] == box_shape[1])
+        offsets = (col0, col0, row0, row0)
         return Frame(tuple(n if k else 0 for n, k in zip(self.lines, keep)),
-                     tuple(b if k else 0.0 for b, k in zip(self.blend, keep)), self.colour)
+                     tuple(b if k else 0.0 for b, k in zip(self.blend, keep)), self.colour,
+                     tuple(tuple((a - o, b - o, d) for a, b, d in ticks) if k else ()
+                           for ticks, k, o in zip(self.ticks, keep, offsets)))
 
     def _views(self, grid: np.ndarray):
         """(lines covered, blend, colour, view of ``grid`` with that side's edge first) per side."""
         views = (grid, grid[::-1], grid.swapaxes(0, 1), grid[:, ::-1].swapaxes(0, 1))
         return zip(self.lines, self.blend, self.colour, views)
 
+    def _tick_views(self, grid: np.ndarray):
+        """(start, stop, depth, view with that side's edge first) per tick mark, positions clipped to it."""
+        for ticks, (_, _, _, view) in zip(self.ticks, self._views(grid)):
+            for a, b, depth in ticks:
+                a, b = max(a, 0), min(b, view.shape[1])
+                if a < b:
+                    yield a, b, depth, view
+
     def blend_covered(self) -> Frame:
         """The frame with each blended edge line counted as covered (for JPEG, where restoring it would
         amplify the compression noise and the frame's ringing)."""
-        return Frame(tuple(n + (b > 0) for n, b in zip(self.lines, self.blend)), (0.0,) * 4, self.colour)
+        return Frame(tuple(n + (b > 0) for n, b in zip(self.lines, self.blend)), (0.0,) * 4, self.colour,
+                     self.ticks)
 
     def unblend(self, rgb: np.ndarray) -> np.ndarray:
         """The box's (H, W, 3) uint8 colours with each anti-aliased edge line's own colours restored.
@@ -103,22 +128,33 @@ class Frame:
             view[:n] = f
             if b > 0 and n < view.shape[0]:
                 view[n] = b * f + (1.0 - b) * view[n]
-        return out
+        return out  # (tick marks stay unpainted: their blended edges are not modelled)
 
     def covered(self, shape: tuple[int, int]) -> np.ndarray:
         """(H, W) bool: the pixels of a box of ``shape`` under the frame's lines."""
         mask = np.zeros(shape, bool)
         for n, _, _, view in self._views(mask):
             view[:n] = True
+        for a, b, depth, view in self._tick_views(mask):
+            view[:depth, a:b] = True
         return mask
 
     def fill(self, grid: np.ndarray) -> np.ndarray:
         """A copy of ``grid`` whose covered lines take the values of the first line inside them."""
         h, w = grid.shape[:2]
         top, bottom, left, right = self.lines
-        if not any(self.lines) or top + bottom >= h or left + right >= w:
+        if not (any(self.lines) or any(self.ticks)) or top + bottom >= h or left + right >= w:
             return grid
         out = grid.copy()
+        for a, b, depth, view in self._tick_views(out):  # across each tick mark, from its two sides
+            before, after = view[:depth, a - 1] if a > 0 else None, view[:depth, b] if b < view.shape[1] else None
+            for p in range(a, b):
+                if before is None or after is None:
+                    view[:depth, p] = after if before is None else before
+                else:
+                    t = (p - a + 1) / (b - a + 1)
+                    view[:depth, p] = np.where(np.isnan(before), after, np.where(
+                        np.isnan(after), before, (1 - t) * before + t * after))
         for n, _, _, view in self._views(out):
             view[:n] = view[n]
         return out
@@ -157,6 +193,66 @@ def blend_share(line: np.ndarray, beyond: np.ndarray, colour: np.ndarray) -> flo
     share = np.einsum("ij,ij->i", line - beyond, towards)[use] / norm2[use]
     q1, median, q3 = np.percentile(share, [25, 50, 75])
     return float(median) if median >= MIN_BLEND and q3 - q1 <= BLEND_SPREAD * median else 0.0
+
+
+def _towards(pixels: np.ndarray, beside: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """Whether ``pixels`` are at least ``TICK_BLEND`` of the way from ``beside`` to ``colour`` (which is at
+    least ``CONTRAST`` from ``beside``)."""
+    towards = colour - beside
+    norm2 = np.einsum("...k,...k->...", towards, towards)
+    share = np.einsum("...k,...k->...", pixels - beside, towards) / np.maximum(norm2, 1e-6)
+    return (share >= TICK_BLEND) & (norm2 >= CONTRAST ** 2)
+
+
+def _ticks(inside: np.ndarray, n: int, colour: np.ndarray, ends: tuple[int, int]) -> tuple[Tick, ...]:
+    """Tick marks drawn inward from a frame of ``colour`` covering ``n`` lines: narrow runs of pixels
+    blended at least ``TICK_BLEND`` of the way from the data on *both* sides of them (2 pixels away along
+    the side) towards the frame's colour, from line ``n`` inward, 2 to ``MAX_TICK`` pixels long, with a pixel of
+    blended edge around each (ticks thinner than a pixel are never the frame's full colour). ``ends``: the
+    lines the frame covers on the two perpendicular sides, where the positions along this side start and
+    end."""
+    lines = inside[n:]
+    near = np.zeros(lines.shape[:2], bool)  # (lines, positions): blended towards the frame from both sides
+    before = _towards(lines[:, 2:-2], lines[:, :-4], colour)
+    after = _towards(lines[:, 2:-2], lines[:, 4:], colour)
+    near[:, 2:-2] = before & after
+    # next to the perpendicular sides' frame lines only the side away from them can tell
+    a, b = ends[0] + 2, near.shape[1] - ends[1] - 2
+    near[:, 2:a] = after[:, :a - 2]
+    near[:, b:-2] = before[:, b - 2:]
+    run = np.argmin(np.vstack([near, np.zeros((1, near.shape[1]), bool)]), axis=0)  # frame colour from line n
+    marked = (run >= 2) & (run <= MAX_TICK)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], marked.astype(np.int8), [0]])))
+    ticks = []
+    for a, b in zip(edges[::2], edges[1::2]):
+        if b - a <= TICK_WIDTH and not (run[max(a - 2, 0):b + 2] > MAX_TICK).any():
+            ticks.append((int(a) - 1, int(b) + 1, n + int(run[a:b].max()) + 1))
+    return _regular(ticks)
+
+
+def _regular(ticks: list[Tick]) -> tuple[Tick, ...]:
+    """The tick marks that come in sets of at least 3 of one length (within a pixel) at regular spacing
+    (every gap a whole number of the set's smallest gap, within 2 pixels): dark data in small cells along
+    the edge also makes short narrow runs, but not in such sets."""
+    kept: list[Tick] = []
+    by_length = sorted(ticks, key=lambda t: t[2])
+    groups, group = [], by_length[:1]
+    for tick in by_length[1:]:
+        if tick[2] - group[-1][2] <= 1:
+            group.append(tick)
+        else:
+            groups.append(group)
+            group = [tick]
+    groups.append(group)
+    for group in groups:
+        if len(group) < 3:
+            continue
+        centres = np.sort([(a + b) / 2 for a, b, _ in group])
+        gaps = np.diff(centres)
+        step = gaps.min()
+        if step >= 4 and np.all(np.abs(gaps - step * np.rint(gaps / step)) <= 2):
+            kept.extend(group)
+    return tuple(sorted(kept))
 
 
 def _side(outside: np.ndarray | None, inside: np.ndarray, tolerance: float) -> tuple[int, float, np.ndarray]:
@@ -203,6 +299,11 @@ def find_frame(rgb, box: Box, lossy: bool = False) -> Frame:
         Empty (no lines, no blend) on sides without a frame line.
     """
     tolerance = LOSSY_TOLERANCE if lossy else TOLERANCE
-    sides = [_side(outside, inside, tolerance) for outside, inside in _edge_lines(rgb, box, MAX_LINES + 3)]
+    edges = list(_edge_lines(rgb, box, MAX_LINES + MAX_TICK + 3))
+    sides = [_side(outside, inside[:MAX_LINES + 3], tolerance) for outside, inside in edges]
+    covers = [n + (blend > 0) for n, blend, _ in sides]
+    ends = ((covers[2], covers[3]), (covers[2], covers[3]), (covers[0], covers[1]), (covers[0], covers[1]))
+    ticks = tuple(_ticks(inside, n, colour, end) if n or blend else ()
+                  for (n, blend, colour), (_, inside), end in zip(sides, edges, ends))
     return Frame(tuple(n for n, _, _ in sides), tuple(b for _, b, _ in sides),
-                 tuple(tuple(float(v) for v in c) for _, _, c in sides))
+                 tuple(tuple(float(v) for v in c) for _, _, c in sides), ticks)

@@ -211,7 +211,7 @@ def _decode_window(source, has_alpha: bool, box, window, overlap: int, config, s
     ex1, ey1 = min(x1 + overlap, bx1), min(y1 + overlap, by1)
     rgba = source[ey0:ey1, ex0:ex1]
     opaque = rgba[..., 3] == 255 if has_alpha else None
-    frame = frame.sides((ey0 == by0, ey1 == by1, ex0 == bx0, ex1 == bx1))  # the box's edges this tile holds
+    frame = frame.within(ey0 - by0, ex0 - bx0, rgba.shape[:2], (by1 - by0, bx1 - bx0))  # the box's edges it holds
     gridlines = gridlines.within(ey0 - by0, ex0 - bx0, rgba.shape[:2])
     decoded = decode_box(config, np.ascontiguousarray(rgba[..., :3]), scale, opaque, table, width, frame, gridlines)
     core = (slice(y0 - ey0, y1 - ey0), slice(x0 - ex0, x1 - ex0))
