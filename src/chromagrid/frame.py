@@ -7,7 +7,8 @@ decode to wrong values wherever the scale holds the frame's colour (``Greys``,
 ``magma``'s near-black end). :func:`find_frame` measures, per side, the lines
 the frame covers and how far the next line is blended; :class:`Frame` then
 restores the blended line's colours (before decoding) and gives the covered
-lines the values of the first line inside them (after decoding).
+lines the values of the first line inside them (after decoding). Tick marks
+drawn inward from the frame are found too, and interpolated across.
 
 Only the lines along the box's edges are read, so the tiled path finds the
 frame of a very large figure without loading it.
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 
 Box = tuple[int, int, int, int]
-SIDES = ("top", "bottom", "left", "right")
 
 #: A frame covers at most this many full lines inside the box (a thicker band of one colour is data or
 #: background, not a frame).
@@ -38,8 +38,9 @@ BLEND_SPREAD = 1.5
 CONTRAST = 30.0
 #: :meth:`Frame.unblend`: a restored colour within this (0-255, any channel) of the pixel inside it is that colour.
 SAME_COLOUR = 2.0
-#: Tick marks drawn inward from the frame (``direction="in"``, the ``classic`` style): runs of the frame's
-#: colour at least 2 and at most ``MAX_TICK`` pixels long, at most ``TICK_WIDTH`` pixels wide.
+#: Tick marks drawn inward from the frame (``direction="in"``, the ``classic`` style): runs of pixels blended
+#: at least ``TICK_BLEND`` of the way towards the frame's colour, 2 to ``MAX_TICK`` pixels long, at most
+#: ``TICK_WIDTH`` pixels wide.
 MAX_TICK = 16
 TICK_WIDTH = 3
 TICK_BLEND = 0.3
@@ -207,11 +208,13 @@ def _towards(pixels: np.ndarray, beside: np.ndarray, colour: np.ndarray) -> np.n
 def _ticks(inside: np.ndarray, n: int, colour: np.ndarray, ends: tuple[int, int]) -> tuple[Tick, ...]:
     """Tick marks drawn inward from a frame of ``colour`` covering ``n`` lines: narrow runs of pixels
     blended at least ``TICK_BLEND`` of the way from the data on *both* sides of them (2 pixels away along
-    the side) towards the frame's colour, from line ``n`` inward, 2 to ``MAX_TICK`` pixels long, with a pixel of
-    blended edge around each (ticks thinner than a pixel are never the frame's full colour). ``ends``: the
-    lines the frame covers on the two perpendicular sides, where the positions along this side start and
-    end."""
+    the side) towards the frame's colour, from line ``n`` inward, 2 to ``MAX_TICK`` pixels long, with a
+    pixel of blended edge around each (ticks thinner than a pixel are never the frame's full colour).
+    ``ends`` are the lines the frame covers on the two perpendicular sides, where the positions along this
+    side start and end."""
     lines = inside[n:]
+    if len(lines) < 2 or lines.shape[1] < ends[0] + ends[1] + 8:
+        return ()
     near = np.zeros(lines.shape[:2], bool)  # (lines, positions): blended towards the frame from both sides
     before = _towards(lines[:, 2:-2], lines[:, :-4], colour)
     after = _towards(lines[:, 2:-2], lines[:, 4:], colour)
