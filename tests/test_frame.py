@@ -156,3 +156,14 @@ def test_tiled_decode_takes_tick_marks_out_as_the_untiled_one(ticks_in_figure):
     whole = pipeline.decode_box(cfg, image.rgb[y0:y1, x0:x1], scale, frame=frame)
     tiled = tiles.decode_tiled(tiles.TiledImage.from_arrays(image.rgb), scale, cfg, box, tile=37)
     assert np.array_equal(tiled.value.compute(), whole.value, equal_nan=True)
+
+
+def test_tick_marks_alone_are_covered_and_filled():
+    """A frame just outside the box (no line inside it) can still have tick marks reaching in."""
+    frame = Frame(blend=(0.0, 0.06, 0.0, 0.0), ticks=((), ((4, 7, 5), (14, 17, 5), (24, 27, 5)), (), ()))
+    assert frame
+    grid = np.add.outer(np.arange(12.0), np.arange(30.0))  # a plane: interpolation across is exact
+    covered = frame.covered(grid.shape)
+    assert covered.sum() == 3 * 3 * 5 and covered[-5:, 4:7].all() and not covered[:-5].any()
+    holed = np.where(covered, np.nan, grid)
+    assert np.allclose(frame.fill(holed), grid)

@@ -221,7 +221,7 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
     plain = decoded.value
     if config.decode.overlays != "keep":
         decoded = clean_overlays(decoded, scale, width=overlay_width, fill=config.decode.overlays == "fill")
-    if any(frame.lines) or gridlines:  # no data while the data next to them is smoothed
+    if frame or gridlines:  # the lines they cover are no data while the data next to them is smoothed
         covered = frame.covered(rgb.shape[:2]) | gridlines.covered(rgb.shape[:2])
         decoded = replace(decoded, value=np.where(covered, np.float32(np.nan), decoded.value))
     if wants_smoothing(config, lossy):
