@@ -148,14 +148,7 @@ class Frame:
             return grid
         out = grid.copy()
         for a, b, depth, view in self._tick_views(out):  # across each tick mark, from its two sides
-            before, after = view[:depth, a - 1] if a > 0 else None, view[:depth, b] if b < view.shape[1] else None
-            for p in range(a, b):
-                if before is None or after is None:
-                    view[:depth, p] = after if before is None else before
-                else:
-                    t = (p - a + 1) / (b - a + 1)
-                    view[:depth, p] = np.where(np.isnan(before), after, np.where(
-                        np.isnan(after), before, (1 - t) * before + t * after))
+            view[:depth] = interpolate_across(view[:depth].swapaxes(0, 1), range(a, b)).swapaxes(0, 1)
         for n, _, _, view in self._views(out):
             view[:n] = view[n]
         return out
@@ -180,8 +173,31 @@ def _edge_lines(rgb, box: Box, depth: int):
     yield (cols(x1, x1 + 1)[0] if x1 < width else None), cols(x1 - depth, x1)[::-1]
 
 
-def _one_colour(line: np.ndarray, colour: np.ndarray, tolerance: float) -> bool:
-    return bool(np.mean(np.abs(line - colour).max(axis=-1) <= tolerance) >= SHARE)
+def one_colour(line: np.ndarray, colour: np.ndarray, tolerance: float, share: float = SHARE) -> bool:
+    """Whether ``share`` of the (n, 3) ``line``'s pixels are within ``tolerance`` (any channel) of ``colour``."""
+    return bool(np.mean(np.abs(line - colour).max(axis=-1) <= tolerance) >= share)
+
+
+def interpolate_across(grid: np.ndarray, rows) -> np.ndarray:
+    """A copy of ``grid`` whose ``rows`` are interpolated linearly from the nearest other rows on either
+    side (or taken from the one side there is, or that has a value)."""
+    out = np.array(grid, copy=True)
+    covered = np.zeros(out.shape[0], bool)
+    covered[list(rows)] = True
+    free = np.flatnonzero(~covered)
+    if free.size == 0:
+        return out
+    for r in rows:
+        at = np.searchsorted(free, r)
+        before = free[at - 1] if at > 0 else None
+        after = free[at] if at < free.size else None
+        if before is None or after is None:
+            out[r] = out[before if after is None else after]
+            continue
+        t = (r - before) / (after - before)
+        a, b = out[before], out[after]
+        out[r] = np.where(np.isnan(a), b, np.where(np.isnan(b), a, (1 - t) * a + t * b))
+    return out
 
 
 def blend_share(line: np.ndarray, beyond: np.ndarray, colour: np.ndarray) -> float:
@@ -262,10 +278,10 @@ def _side(outside: np.ndarray | None, inside: np.ndarray, tolerance: float) -> t
     """(lines covered, blend of the next line, frame colour) on one side."""
     colour = np.median(inside[0], axis=0)
     n = 0
-    while n < len(inside) and _one_colour(inside[n], colour, tolerance):
+    while n < len(inside) and one_colour(inside[n], colour, tolerance):
         n += 1
     if n == 0:  # the frame may lie just outside the box, its anti-aliased edge on the box's first line
-        if outside is None or not _one_colour(outside, colour := np.median(outside, axis=0), tolerance):
+        if outside is None or not one_colour(outside, colour := np.median(outside, axis=0), tolerance):
             return 0, 0.0, colour
     while n + 2 <= len(inside) and blend_share(inside[n], inside[n + 1], colour) >= 0.5:
         n += 1  # mostly frame: a line of it that is not one colour (JPEG)

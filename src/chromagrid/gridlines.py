@@ -25,7 +25,8 @@ import numpy as np
 
 from .colorscale import ColorScale
 from .decode import NEUTRAL_CHROMA, nearest_on_scale, to_lab
-from .frame import LOSSY_TOLERANCE, MAX_LINES, MIN_BLEND, SHARE, TOLERANCE, Box, blend_share
+from .frame import (LOSSY_TOLERANCE, MAX_LINES, MIN_BLEND, SHARE, TOLERANCE, Box, blend_share,
+                    interpolate_across, one_colour)
 
 #: Lines read at a time when measuring how uniform each row and column is, and the step between the
 #: pixels of a line measured (a gridline is one colour all along: a sample tells).
@@ -60,30 +61,8 @@ class Gridlines:
     def fill(self, grid: np.ndarray) -> np.ndarray:
         """A copy of ``grid`` with the covered rows, then columns, interpolated linearly from the nearest
         lines on either side (or taken from the one side that has a value)."""
-        out = _fill_rows(grid, self.rows) if self.rows else grid.copy()
-        return _fill_rows(out.T, self.cols).T.copy() if self.cols else out
-
-
-def _fill_rows(grid: np.ndarray, rows: tuple[int, ...]) -> np.ndarray:
-    out = np.array(grid, copy=True)
-    n = out.shape[0]
-    covered = np.zeros(n, bool)
-    covered[list(rows)] = True
-    free = np.flatnonzero(~covered)
-    if free.size == 0:
-        return out
-    for r in rows:
-        at = np.searchsorted(free, r)
-        before = free[at - 1] if at > 0 else None
-        after = free[at] if at < free.size else None
-        if before is None or after is None:
-            out[r] = out[before if after is None else after]
-            continue
-        t = (r - before) / (after - before)
-        a, b = out[before], out[after]
-        mixed = (1 - t) * a + t * b
-        out[r] = np.where(np.isnan(a), b, np.where(np.isnan(b), a, mixed))
-    return out
+        out = interpolate_across(grid, self.rows) if self.rows else grid.copy()
+        return interpolate_across(out.T, self.cols).T.copy() if self.cols else out
 
 
 def _line_stats(rgb, box: Box, axis: int, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +109,7 @@ def _axis_lines(rgb, box: Box, axis: int, tolerance: float, scale: ColorScale) -
         for edge, beyond in ((band.start - 1, band.start - 2), (band.stop, band.stop + 1)):
             line, past = _line(rgb, box, axis, edge), _line(rgb, box, axis, beyond)
             blended = blend_share(line, past, colour) >= MIN_BLEND
-            if _one_colour_with(past if blended else line, colour, tolerance):
+            if one_colour(past if blended else line, colour, tolerance, share=0.5):
                 break  # the data beside it is of its colour: a band of data or background, not a line over it
             if blended:
                 edges.append(edge)
@@ -147,11 +126,6 @@ def _line_colour(colour: np.ndarray, scale: ColorScale) -> bool:
     lab = to_lab(rgb8)[0]
     _, distance = nearest_on_scale(rgb8, scale)
     return bool(np.hypot(lab[1], lab[2]) < NEUTRAL_CHROMA or distance[0] > OFF_SCALE)
-
-
-def _one_colour_with(line: np.ndarray, colour: np.ndarray, tolerance: float) -> bool:
-    """Whether half or more of ``line`` is within ``tolerance`` of ``colour``."""
-    return bool(np.mean(np.abs(line - colour).max(axis=-1) <= tolerance) >= 0.5)
 
 
 def find_gridlines(rgb, box: Box, scale: ColorScale, lossy: bool = False) -> Gridlines:

@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage, signal
 
+from .decode import pack_rgb, unpack_rgb
+
 #: Smallest source cell (px) looked for: below it the lost margin is at most 2 px, and a lattice of
 #: rounded pixel positions is no longer clear.
 MIN_SPACING = 4.0
@@ -84,11 +86,10 @@ def plain_background(rgb: np.ndarray, nodata: np.ndarray, tolerance: int = 0) ->
     if not len(where):
         return np.zeros_like(nodata)
     colours = rgb.reshape(-1, 3)[where[:: max(1, len(where) // 200_000)]]  # the commonest colour, from a sample
-    codes = (colours[:, 0].astype(np.int32) << 16) | (colours[:, 1].astype(np.int32) << 8) | colours[:, 2]
-    values, counts = np.unique(codes, return_counts=True)
-    code = int(values[np.argmax(counts)])
+    values, counts = np.unique(pack_rgb(colours), return_counts=True)
+    colour = unpack_rgb(values[np.argmax(counts)])
     close = nodata.copy()
-    for channel, level in enumerate(((code >> 16) & 255, (code >> 8) & 255, code & 255)):
+    for channel, level in enumerate(int(c) for c in colour):
         close &= rgb[..., channel] >= max(level - tolerance, 0)
         close &= rgb[..., channel] <= min(level + tolerance, 255)
     return close
