@@ -199,7 +199,11 @@ def test_killed_worker_leaves_complete_outputs_and_a_rerun_finishes(tmp_path, cl
     assert {n for n, r in by_name.items() if r["status"] == "done"} == {f"fig{i:02d}.png" for i in range(8)} - {
         "fig03.png"}
     assert not (out / "fig03.nc").exists() and not (out / "fig03.tif").exists()
-    assert not list(out.glob(".*.part"))
+    # a figure in flight on the killed worker beside fig03 may leave its hidden temporary file (removed by a
+    # later run once it is an hour old, README); its output was then written whole by the retried task
+    for part in out.glob(".*.part"):
+        written = out / part.name[1:].removesuffix(".part").rsplit(".", 1)[0]
+        assert written.name != "fig03.nc" and written.name != "fig03.tif" and written.exists()
     for i in (0, 1, 2, 4, 5, 6, 7):
         check_output(out / f"fig{i:02d}.nc", i)
         with rasterio.open(out / f"fig{i:02d}.tif") as src:
