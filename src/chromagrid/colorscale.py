@@ -100,6 +100,9 @@ class ColorScale:
         ``contourf``) through Agg with round(255 c); scales from a colormap hold
         the rounded table here, and the decoder uses whichever table the
         figure's colours match (see :func:`chromagrid.decode.pick_variant`).
+    exact : bool
+        Whether the colours are the bytes the figure was drawn with (a colormap's table, colours
+        given), not measured from the figure (a colorbar, whose pixels carry its compression noise).
     """
 
     name: str
@@ -114,6 +117,7 @@ class ColorScale:
     interpolate: bool = True
     source_ncolors: int = field(default=0)
     variants: tuple["ColorScale", ...] = field(default=(), repr=False)
+    exact: bool = True
 
     def to_values(self, u: np.ndarray) -> np.ndarray:
         """Normalised positions to data values (inverse norm)."""
@@ -503,8 +507,8 @@ def from_colorbar(rgb: np.ndarray, box, vmin: float | None = None, vmax: float |
         vmin, vmax = float(boundaries[0]), float(boundaries[-1])
     _check_norm(norm, vmin, vmax, boundaries)
     colours, u_lower, u_upper = sample_colorbar(rgb, box, orientation)
-    scale = _make_scale("colorbar", colours, u_lower, u_upper, norm, vmin, vmax, boundaries,
-                        norm != "discrete", len(colours))
+    scale = replace(_make_scale("colorbar", colours, u_lower, u_upper, norm, vmin, vmax, boundaries,
+                                norm != "discrete", len(colours)), exact=False)
     if norm == "discrete":  # snap each colour to the interval its centre falls in
         n_int = len(boundaries) - 1
         k = np.clip(np.floor(scale.position * n_int), 0, n_int - 1)

@@ -1,0 +1,470 @@
+"""JPEG cell fit: each cell of a nearest-neighbour raster decoded to the scale colours that explain the file.
+
+A figure drawn cell by cell (``imshow(interpolation="nearest")``,
+``pcolormesh``) paints every cell in exactly one colour of the colormap's
+table. The JPEG encoder turned those pixels into YCbCr (rounded to integers),
+averaged the chroma planes 2 x 2 (4:2:0), took the 8 x 8 DCT of every block
+and rounded each coefficient to a multiple of its quantization step ``q``.
+So for any guess of every cell's table entry, the coefficients the encoder
+would have stored can be computed, and each stored coefficient differs from
+the guess's by the rounding: about uniform, variance ``(q^2 + 1) / 12`` (the
+``1`` for the encoder's integer colours). :func:`fit_cells` scores the table
+entries of each cell by that Gaussian misfit, with the cells around it held
+fixed, keeps the best (a few sweeps of iterated conditional modes), and
+returns each cell's posterior mean position: the entries' positions weighted
+by ``exp(-misfit)``.
+
+The misfit is quadratic in the pixels and the block DCT is orthonormal, so
+when one cell changes colour by ``a`` (per plane), the misfit changes by
+``2 a g + a^2 h``: ``g`` is the sum over the cell's pixels of the weighted
+residual taken back to pixels, ``h`` the weighted energy of the cell's own
+DCT. Every candidate entry of every cell is scored from those two numbers per
+plane, and cells far enough apart to share no block (one phase of the cell
+lattice) are updated together.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.fft import dctn, idctn
+from scipy.special import ndtr
+
+#: Cells smaller than this (pixels) are not fitted: under the chroma's 2 x 2 averaging and the noise of
+#: small blocks of pixels the lattice is not found reliably.
+MIN_CELL = 3.0
+#: The largest misfit (about 1 when the model holds; 0.07-0.2 on ../shared/bench's rasters, from 6 for a
+#: wrong lattice) at which a fit is kept; twice this for the first guess, before fitting.
+MAX_MISFIT = 3.0
+#: Sweeps of iterated conditional modes before the posterior pass.
+SWEEPS = 2
+#: Table entries on each side of a cell's current entry that are scored.
+REACH = 16
+#: The encoder's own rounding (integer YCbCr, chroma averaging), in squared grey levels, added to ``q^2``.
+ENCODER_ROUNDING = 1.0
+
+# JPEG's (JFIF) full-range RGB -> YCbCr
+_JFIF = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+
+
+def _blocks(plane: np.ndarray) -> np.ndarray:
+    h, w = plane.shape
+    return plane.reshape(h // 8, 8, w // 8, 8).swapaxes(1, 2)
+
+
+def _unblocks(blocks: np.ndarray) -> np.ndarray:
+    n, m = blocks.shape[:2]
+    return blocks.swapaxes(1, 2).reshape(n * 8, m * 8)
+
+
+def _halve(plane: np.ndarray) -> np.ndarray:
+    """2 x 2 means (the encoder's chroma downsampling)."""
+    return (plane[0::2, 0::2] + plane[1::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 1::2]) * 0.25
+
+
+def table_ycbcr(rgb8: np.ndarray) -> np.ndarray:
+    """(K, 3) byte colours as the encoder stores them: full-range YCbCr, rounded to integers."""
+    return np.rint(np.asarray(rgb8, np.float64) @ _JFIF.T + [0.0, 128.0, 128.0])
+
+
+class _Residual:
+    """The misfit of painted planes against the file's coefficients, kept up to date as cells change.
+
+    Per plane (chroma on the halved plane when subsampled): ``r``, the painted planes' DCT blocks minus the
+    stored ones, and ``g``, the weighted residual taken back to pixels (``idct(w r)``), from which each
+    cell's ``g`` is summed.
+    """
+
+    def __init__(self, stored: list[tuple[np.ndarray, np.ndarray]], step: int, planes: list[np.ndarray]):
+        self.step = step  # chroma subsampling: 2 for 4:2:0, 1 for 4:4:4
+        self.stored = [(c * q).astype(np.float32) for c, q in stored]
+        self.weight = [(12.0 / (q.astype(np.float64) ** 2 + ENCODER_ROUNDING)).astype(np.float32) for _, q in stored]
+        self.r = [dctn(_blocks(self._own(k, p) - 128.0), axes=(2, 3), norm="ortho") - self.stored[k]
+                  for k, p in enumerate(planes)]
+        self.g = [_unblocks(idctn(w * r, axes=(2, 3), norm="ortho")) for w, r in zip(self.weight, self.r)]
+
+    def _own(self, k: int, plane: np.ndarray) -> np.ndarray:
+        """A full-resolution plane at plane ``k``'s own resolution."""
+        return plane if k == 0 or self.step == 1 else _halve(plane)
+
+    def scale(self, k: int) -> int:
+        """Full-resolution pixels per pixel of plane ``k``, along each axis."""
+        return 1 if k == 0 else self.step
+
+    def add(self, k: int, rows: np.ndarray, cols: np.ndarray, change: np.ndarray) -> None:
+        """Plane ``k``'s painting changed by ``change`` at full-resolution pixels (rows, cols): update the
+        blocks that hold them."""
+        if self.scale(k) == 2:
+            rows, cols, change = rows // 2, cols // 2, change / 4.0
+        per_row = self.r[k].shape[1]
+        blocks, inverse = np.unique((rows // 8) * per_row + cols // 8, return_inverse=True)
+        delta = np.bincount(inverse * 64 + (rows % 8) * 8 + cols % 8, weights=change,
+                            minlength=len(blocks) * 64).reshape(-1, 8, 8).astype(np.float32)
+        at = np.divmod(blocks, per_row)
+        self.r[k][at] += dctn(delta, axes=(1, 2), norm="ortho")
+        _blocks(self.g[k])[at] = idctn(self.weight[k] * self.r[k][at], axes=(1, 2), norm="ortho")
+
+    def energies(self, indicator: np.ndarray, owner: np.ndarray, n_cells: int) -> np.ndarray:
+        """(3, n_cells): each cell's weighted DCT energy per plane (its ``h``), from an indicator image of
+        cells that share no block and each pixel's ``owner`` cell (-1: none)."""
+        out = np.zeros((3, n_cells))
+        for k, weight in enumerate(self.weight):
+            p, o = self._own(k, indicator), owner
+            if self.scale(k) == 2:
+                o = np.maximum(np.maximum(owner[0::2, 0::2], owner[1::2, 0::2]),
+                               np.maximum(owner[0::2, 1::2], owner[1::2, 1::2]))
+            block_owner = _blocks(o).max(axis=(2, 3))
+            mine = block_owner >= 0
+            e = (weight * dctn(_blocks(p)[mine], axes=(1, 2), norm="ortho") ** 2).sum(axis=(1, 2))
+            out[k] = np.bincount(block_owner[mine], weights=e, minlength=n_cells)
+        return out
+
+    def misfit(self, blocks: np.ndarray) -> float:
+        """Mean weighted squared residual per coefficient over the luma ``blocks`` (1 when the model holds)."""
+        return float((self.weight[0] * self.r[0] ** 2)[blocks].mean()) if blocks.any() else float("nan")
+
+
+#: :func:`find_lattice`: lattices whose summed excess change is within this share of the best are as good
+#: (the true lattice's multiples add only noise to it); the fewest cells among them are taken.
+LATTICE_TIE = 0.9
+#: :func:`find_lattice`: the least contrast (mean change on the lattice's edges over the mean change halfway
+#: between them, minus 1) for a lattice to count.
+MIN_LATTICE_CONTRAST = 0.25
+
+
+def find_lattice(change: np.ndarray, min_cell: float = 2.0) -> np.ndarray | None:
+    """Equal cells spanning a box along one axis, from the colour change on each pixel boundary.
+
+    A raster drawn cell by cell over the whole box (``imshow``, ``pcolormesh`` on a regular grid) changes
+    colour only on its cells' edges, which divide the box's ``size`` pixels into ``n`` equal cells. Every
+    ``n`` up to ``size / min_cell`` is scored by the summed excess of ``change`` over its median on its inner
+    edges: fractions of the true ``n`` (every k-th edge) reach only 1 / k of it, multiples no more than it,
+    so the fewest cells within :data:`LATTICE_TIE` of the best score are taken, if their edges stand out
+    from the changes halfway between them (:data:`MIN_LATTICE_CONTRAST`). The edges are then moved to fit
+    the changes (:func:`sharpen_lattice`).
+
+    Parameters
+    ----------
+    change : (size + 1,) float
+        Colour change on each pixel boundary (index b: between pixels b - 1 and b; the ends are the box's).
+    min_cell : float
+        Smallest cell size searched, pixels.
+
+    Returns
+    -------
+    (n + 1,) float or None
+        The edges (pixel coordinates, 0 and ``size`` at the ends), or None when none is found.
+    """
+    size = len(change) - 1
+    excess = change - np.mean(change[1:-1]) if size > 2 else change
+
+    def boundaries(edges: np.ndarray) -> np.ndarray:
+        return np.clip(np.ceil(edges - 0.5).astype(np.int64), 1, size - 1)
+
+    counts = np.arange(2, int(size / min_cell) + 1)
+    scores = np.array([excess[boundaries(np.arange(1, n) * (size / n))].sum() for n in counts])
+    if not len(scores) or scores.max() <= 0:
+        return None
+    n = int(counts[np.argmax(scores >= LATTICE_TIE * scores.max())])
+    edges = np.arange(n + 1) * (size / n)
+    on = change[boundaries(edges[1:-1])].mean()
+    halfway = change[boundaries(edges[:-1] + size / n / 2)].mean()
+    if on < (1.0 + MIN_LATTICE_CONTRAST) * halfway:
+        return None
+    return sharpen_lattice(edges, change)
+
+
+def sharpen_lattice(edges: np.ndarray, change: np.ndarray, reach: float = 0.5) -> np.ndarray:
+    """Equal-cell edges moved to the lattice whose pixel boundaries carry the most colour change.
+
+    A lattice found from noisy pixels can be off by a small fraction of a pixel per cell, which adds up
+    to a third of a pixel at its far end: enough to give a row of pixels to the wrong cell. In a
+    nearest-neighbour rendering the edge at ``e`` falls on the boundary before pixel ``ceil(e - 0.5)``,
+    so every (offset, period) within ``reach`` pixels of the given lattice at either end is scored by
+    the mean ``change`` on the boundaries it puts edges on, and the middle of the best-scoring ones is
+    taken.
+
+    Parameters
+    ----------
+    edges : (n + 1,) float
+        Equally spaced edges, pixel coordinates along one axis (pixel c covers [c, c + 1)).
+    change : (size + 1,) float
+        Colour change on each pixel boundary (index b: between pixels b - 1 and b).
+    """
+    n = len(edges) - 1
+    steps = np.linspace(-reach, reach, 41)
+    first = edges[0] + steps[:, None]
+    last = edges[-1] + steps[None, :]
+    lattice = first[..., None] + (last - first)[..., None] * (np.arange(n + 1) / n)  # (41, 41, n + 1)
+    boundary = np.clip(np.ceil(lattice - 0.5).astype(np.int64), 0, len(change) - 1)
+    score = change[boundary[..., 1:-1]].mean(axis=-1) if n > 1 else np.zeros(first.shape[0:1] * 2)
+    best = score >= score.max() - 1e-12
+    i, j = np.nonzero(best)
+    a, b = float(first[i, 0].mean()), float(last[0, j].mean())
+    return a + (b - a) * np.arange(n + 1) / n
+
+
+def misfit_of(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, planes: list[np.ndarray],
+              cell: np.ndarray, colours: np.ndarray) -> float:
+    """:func:`fit_cells`'s misfit of the cells painted in ``colours`` (one (3,) colour per cell)."""
+    data = cell >= 0
+    painted = [p.astype(np.float32, copy=True) for p in planes]
+    for k in range(3):
+        painted[k][data] = colours[cell[data], k]
+    return _Residual(stored, 2 if subsampled else 1, painted).misfit(_blocks(data).all(axis=(2, 3)))
+
+
+@dataclass(frozen=True)
+class CellFit:
+    """:func:`fit_cells`'s result.
+
+    Attributes
+    ----------
+    lower, upper : (n_cells, C) float
+        The position intervals of the table entries scored for each cell (NaN for cells without a data
+        pixel): the value a cell drawn in an entry's colour had lies in its interval.
+    log_likelihood : (n_cells, C) float
+        Their log-likelihoods, relative to the best (-inf: not a choice).
+    misfit : float
+        Mean weighted squared residual per luma coefficient over the blocks whose pixels are all cells'
+        data: about 1 when the figure is such a raster drawn in this scale, much more when it is not.
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    log_likelihood: np.ndarray
+    misfit: float
+
+    def posterior(self) -> np.ndarray:
+        """Each cell's posterior mean position, the value uniform within each entry's interval (NaN: no data)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weight = np.exp(self.log_likelihood) * (self.upper - self.lower)
+            centre = np.nan_to_num(0.5 * (self.lower + self.upper))
+            return (weight * centre).sum(axis=1) / weight.sum(axis=1)
+
+    def prior_scale(self, prior_mean: np.ndarray, most: int = 4000) -> float:
+        """The standard deviation of ``prior_mean``'s error most likely given the fit (maximum likelihood).
+
+        A cell's value ``x`` lies in entry k's interval with the fit's probability ``P_k`` (its likelihood
+        times the interval's width), uniformly within it; if ``prior_mean = x + e`` with ``e`` normal of
+        deviation ``s``, its density is ``sum_k P_k (Phi((upper_k - m) / s) - Phi((lower_k - m) / s)) /
+        width_k``. ``s`` is picked from 41 steps between 1/100 and 30 times the typical interval width,
+        on up to ``most`` cells (evenly spread).
+        """
+        known = np.flatnonzero(np.isfinite(prior_mean) & np.isfinite(self.lower).any(axis=1))
+        if not len(known):
+            return math.inf
+        known = known[np.linspace(0, len(known) - 1, min(most, len(known))).astype(np.int64)]
+        lower, upper, m = self.lower[known], self.upper[known], prior_mean[known, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            likelihood = np.exp(self.log_likelihood[known])
+            norm = np.nansum(likelihood * (upper - lower), axis=1)
+        width = float(np.nanmedian(upper - lower))
+        scales = width * np.geomspace(0.01, 30.0, 41)
+        score = []
+        for sd in scales:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mass = np.nan_to_num(ndtr((upper - m) / sd) - ndtr((lower - m) / sd))
+                score.append(np.log(np.maximum((likelihood * mass).sum(axis=1) / norm, 1e-300)).sum())
+        return float(scales[int(np.argmax(score))])
+
+    def posterior_with(self, prior_mean: np.ndarray, prior_sd: float) -> np.ndarray:
+        """Each cell's posterior mean position with a Gaussian prior (``prior_mean``, NaN: none; ``prior_sd``):
+        the prior truncated to each entry's interval, weighted by the entry's likelihood. Cells whose
+        prior lies far outside all their likely intervals keep :meth:`posterior`'s mean."""
+        mean = self.posterior()
+        m = prior_mean[:, None]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            a, b = (self.lower - m) / prior_sd, (self.upper - m) / prior_sd
+            mass = np.nan_to_num(ndtr(b) - ndtr(a))
+            moment = np.nan_to_num(m * mass + prior_sd * (_phi(a) - _phi(b)))
+            likelihood = np.exp(self.log_likelihood)
+            total = (likelihood * mass).sum(axis=1)
+            with_prior = (likelihood * moment).sum(axis=1) / total
+        use = np.isfinite(prior_mean) & (total > 1e-12)
+        return np.where(use, with_prior, mean)
+
+
+def _phi(t: np.ndarray) -> np.ndarray:
+    """The standard normal density (0 at infinite t)."""
+    return np.exp(-0.5 * t * t) / math.sqrt(2.0 * math.pi)
+
+
+def _phases(cell_rows: np.ndarray, cell_cols: np.ndarray, min_cell: float, mcu: int) -> np.ndarray:
+    """Each cell's phase: cells of one phase are ``period`` cells apart, far enough to share no block."""
+    period = math.ceil(mcu / max(min_cell, 1e-9)) + 1
+    return (cell_rows % period) * period + (cell_cols % period)
+
+
+def fit_cells(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, planes: list[np.ndarray],
+              cell: np.ndarray, cell_rows: np.ndarray, cell_cols: np.ndarray, min_cell: float,
+              table: np.ndarray, lower: np.ndarray, upper: np.ndarray, start: np.ndarray,
+              sweeps: int = SWEEPS) -> CellFit:
+    """Posterior mean position of every cell, from the file's quantized DCT coefficients.
+
+    Parameters
+    ----------
+    stored : list of (coefficients, table)
+        Y, Cb, Cr: the file's quantized DCT blocks over the region (``(n, m, 8, 8)``; chroma on the halved
+        plane when ``subsampled``) and their quantization tables.
+    subsampled : bool
+        Chroma stored at half resolution both ways (4:2:0); else full (4:4:4).
+    planes : list of (H, W) float
+        Y, Cb, Cr (full range, full resolution) of the region: what the pixels that are not a cell's data
+        hold (text, lines, the frame, outside the box). ``H`` and ``W`` are whole MCUs.
+    cell : (H, W) int
+        Each pixel's cell index, or -1 for pixels that are not a cell's data.
+    cell_rows, cell_cols : (n_cells,) int
+        Each cell's row and column in the cell lattice.
+    min_cell : float
+        The smallest cell width or height, pixels.
+    table : (K, 3) float
+        The scale's colours as the encoder stores them (:func:`table_ycbcr`).
+    lower, upper : (K,) float
+        The interval of positions on the scale each colour stands for.
+    start : (n_cells,) int
+        Each cell's first table entry.
+    sweeps : int
+
+    Returns
+    -------
+    CellFit
+    """
+    n_cells = len(start)
+    data = cell >= 0
+    entry = np.clip(np.asarray(start, np.int64), 0, len(table) - 1)
+    planes = [p.astype(np.float32, copy=True) for p in planes]
+    colours = table[entry[cell[data]]]
+    for k in range(3):
+        planes[k][data] = colours[:, k]
+    model = _Residual(stored, 2 if subsampled else 1, planes)
+    phase = np.where(data, _phases(cell_rows, cell_cols, min_cell, 16 if subsampled else 8)[np.maximum(cell, 0)], -1)
+    # per phase: its pixels (row, column, cell) and each cell's weighted DCT energy h per plane
+    pixels, energy = {}, np.zeros((3, n_cells))
+    for p in np.unique(phase[data]):
+        in_phase = phase == p
+        rows, cols = np.nonzero(in_phase)
+        pixels[p] = (rows, cols, *np.unique(cell[rows, cols], return_inverse=True))
+        energy += model.energies(in_phase.astype(np.float32), np.where(in_phase, cell, -1), n_cells)
+
+    offsets = np.arange(-REACH, REACH + 1)
+    lows, highs = np.full((n_cells, len(offsets)), np.nan), np.full((n_cells, len(offsets)), np.nan)
+    log_likelihood = np.full((n_cells, len(offsets)), -np.inf)
+    for sweep in range(sweeps + 1):
+        for rows, cols, cells, inverse in pixels.values():
+            g = np.stack([np.bincount(inverse, weights=model.g[k][rows // model.scale(k), cols // model.scale(k)])
+                          / model.scale(k) ** 2 for k in range(3)], axis=-1)  # (cells, 3)
+            candidates = np.clip(entry[cells, None] + offsets, 0, len(table) - 1)  # (cells, C)
+            a = table[candidates] - table[entry[cells]][:, None, :]  # (cells, C, 3)
+            change = (2.0 * a * g[:, None, :] + a * a * energy[:, cells].T[:, None, :]).sum(axis=-1)
+            if sweep == sweeps:
+                lows[cells], highs[cells] = lower[candidates], upper[candidates]
+                repeat = np.zeros(candidates.shape, bool)
+                repeat[:, 1:] = candidates[:, 1:] == candidates[:, :-1]  # clipped at an end: counted once
+                log_likelihood[cells] = np.where(repeat, -np.inf, -0.5 * (change - change.min(axis=1, keepdims=True)))
+            best = candidates[np.arange(len(cells)), np.argmin(change, axis=1)]
+            moved = best != entry[cells]
+            if moved.any():
+                step = (table[best] - table[entry[cells]])[inverse]  # per pixel of the phase
+                on = moved[inverse]
+                for k in range(3):
+                    model.add(k, rows[on], cols[on], step[on, k])
+                entry[cells] = best
+    return CellFit(lows, highs, log_likelihood, model.misfit(_blocks(data).all(axis=(2, 3))))
+
+
+def _cell_means(cell: np.ndarray, values: np.ndarray, n_cells: int) -> np.ndarray:
+    """Mean of ``values`` (NaN ignored) over each cell's pixels (``cell`` >= 0); NaN for cells without one."""
+    known = (cell >= 0) & np.isfinite(values)
+    sums = np.bincount(cell[known], weights=values[known], minlength=n_cells)
+    counts = np.bincount(cell[known], minlength=n_cells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan)
+
+
+def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, planes: list[np.ndarray],
+                     where: tuple[slice, slice], data: np.ndarray, u: np.ndarray, prior_u: np.ndarray,
+                     scale) -> np.ndarray | None:
+    """Positions on the scale of a box's pixels, each cell of a cell-by-cell figure decoded whole.
+
+    1. The lattice of equal cells spanning the box (:func:`find_lattice`, on the mean change of ``u``
+       between neighbouring pixel columns, then rows).
+    2. Each cell's first table entry is the one nearest its mean ``u``; of the scale's tables (its
+       ``variants``: matplotlib's floor or round bytes) the one that fits the file best is used.
+    3. :func:`fit_cells`; its likelihoods are combined with a Gaussian prior around each cell's mean
+       ``prior_u`` (the smoothed values, which know that neighbouring cells of a smooth field are alike),
+       of the deviation that makes those means most likely given the fit (:meth:`CellFit.prior_scale`).
+       Where the coefficients pin a cell's entry down, the prior only places the value within the
+       entry's interval; where neighbouring entries look alike to the encoder (viridis at 5 px cells), or
+       one colour stands for many entries (jet's saturated blue), it decides.
+
+    Parameters
+    ----------
+    stored : list of (coefficients, table)
+        See :func:`fit_cells`, over ``planes``' region.
+    subsampled : bool
+    planes : list of (H, W) float
+        Y, Cb, Cr (full range) of the region, the pixels that are not data included.
+    where : (slice, slice)
+        Where the box lies in the region (it may run past the region's end).
+    data : (h, w) bool
+        The box's pixels that are data of a cell (not text, lines, the frame or the background).
+    u : (h, w) float
+        The box's positions as decoded (NaN: no data), to find the lattice and the first entries.
+    prior_u : (h, w) float
+        The box's smoothed positions.
+    scale : ColorScale
+
+    Returns
+    -------
+    (h, w) float32 or None
+        Each pixel's cell's position (NaN outside the lattice or in cells without data), or None when no
+        lattice of cells of at least :data:`MIN_CELL` pixels is found or the fit's misfit is over
+        :data:`MAX_MISFIT` (not such a figure, or not in this scale).
+    """
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows or columns without a pair of values
+        change = [np.pad(np.nan_to_num(np.nanmean(np.abs(np.diff(u, axis=a)), axis=1 - a)), 1) for a in (1, 0)]
+    x_edges, y_edges = (find_lattice(c, MIN_CELL) for c in change)
+    if x_edges is None or y_edges is None:
+        return None
+    h, w = u.shape
+    col = np.searchsorted(x_edges, np.arange(w) + 0.5) - 1
+    row = np.searchsorted(y_edges, np.arange(h) + 0.5) - 1
+    n_rows, n_cols = len(y_edges) - 1, len(x_edges) - 1
+    inside = ((row >= 0) & (row < n_rows))[:, None] & ((col >= 0) & (col < n_cols))[None, :]
+    box_cell = np.where(inside, row[:, None] * n_cols + col[None, :], -1)
+    cell = np.full(planes[0].shape, -1, np.int64)
+    rows, cols = where
+    height, width = min(rows.stop, cell.shape[0]) - rows.start, min(cols.stop, cell.shape[1]) - cols.start
+    cell[rows.start:rows.start + height, cols.start:cols.start + width] = np.where(data, box_cell, -1)[:height, :width]
+    n_cells = n_rows * n_cols
+    mean_u = _cell_means(cell, _in_region(u, cell.shape, rows.start, cols.start), n_cells)
+
+    def first_guess(table):
+        entries = np.clip(np.searchsorted(table.u_upper, np.nan_to_num(mean_u)), 0, len(table.rgb) - 1)
+        colours = table_ycbcr(table.rgb)
+        return misfit_of(stored, subsampled, planes, cell, colours[entries]), entries, colours, table
+
+    misfit, start, colours, table = min((first_guess(t) for t in (scale, *scale.variants)), key=lambda f: f[0])
+    if not misfit <= 2 * MAX_MISFIT:
+        return None
+    cell_rows, cell_cols = np.divmod(np.arange(n_cells), n_cols)
+    min_cell = min(np.diff(x_edges).min(), np.diff(y_edges).min())
+    fit = fit_cells(stored, subsampled, planes, cell, cell_rows, cell_cols, min_cell, colours, table.u_lower,
+                    table.u_upper, start)
+    if not fit.misfit <= MAX_MISFIT:
+        return None
+    prior = _cell_means(cell, _in_region(prior_u, cell.shape, rows.start, cols.start), n_cells)
+    positions = fit.posterior_with(prior, fit.prior_scale(prior))
+    return np.where(inside, positions[np.maximum(box_cell, 0)], np.nan).astype(np.float32)
+
+
+def _in_region(values: np.ndarray, shape: tuple[int, int], row0: int, col0: int) -> np.ndarray:
+    """A box's ``values`` placed at (row0, col0) in a region of ``shape`` (NaN elsewhere; cropped at its end)."""
+    out = np.full(shape, np.nan)
+    h, w = min(values.shape[0], shape[0] - row0), min(values.shape[1], shape[1] - col0)
+    out[row0:row0 + h, col0:col0 + w] = values[:h, :w]
+    return out
