@@ -15,6 +15,7 @@ from chromagrid.cellfit import (
     CellFit,
     find_lattice,
     misfit_of,
+    neighbour_mean,
     raster_positions,
     sharpen_lattice,
     table_ycbcr,
@@ -88,7 +89,7 @@ def fit_inputs(path, box, scale):
     where = (slice(y0 - window.origin[0], y1 - window.origin[0]), slice(x0 - window.origin[1], x1 - window.origin[1]))
     rgb = np.asarray(Image.open(path).convert("RGB"))[y0:y1, x0:x1]
     u = scale.to_positions(decode(rgb, scale, lossy=True).value.astype(np.float64))
-    return stored, window.subsampled, planes, where, np.isfinite(u), u, u, scale
+    return stored, window.subsampled, planes, where, np.isfinite(u), u, scale
 
 
 def test_the_encoder_model_fits_the_true_colours_and_not_others(tmp_path):
@@ -189,7 +190,7 @@ def test_posterior_with_a_prior_places_the_value_inside_the_likely_entries():
     assert far == pytest.approx(fit.posterior())
 
 
-def test_prior_scale_recovers_the_priors_error():
+def test_prior_model_recovers_the_priors_error_and_its_outliers():
     rng = np.random.default_rng(5)
     width, n = 1 / 256, 3000
     entry = rng.integers(0, 256, n)
@@ -197,5 +198,25 @@ def test_prior_scale_recovers_the_priors_error():
     lower = ((entry[:, None] + np.arange(-2, 3)) * width)
     fit = CellFit(lower, lower + width, np.where(np.arange(-2, 3) == 0, 0.0, -np.inf)[None, :].repeat(n, 0), 0.5)
     for sd in (0.3 * width, 2.0 * width):
-        found = fit.prior_scale(value + rng.normal(0, sd, n))
+        found, outliers = fit.prior_model(value + rng.normal(0, sd, n))
         assert sd / 1.35 < found < sd * 1.35
+        assert outliers <= 0.01
+    prior = value + rng.normal(0, 0.3 * width, n)
+    wild = rng.random(n) < 0.1
+    prior[wild] = rng.uniform(0, 1, wild.sum())  # a tenth of the cells: no guide at all
+    found, outliers = fit.prior_model(prior)
+    assert 0.3 * width / 1.35 < found < 0.3 * width * 1.35
+    assert outliers == pytest.approx(0.1)
+    posterior = fit.posterior_with(prior, found, outliers)
+    assert np.all((posterior >= lower[:, 2]) & (posterior <= lower[:, 2] + width))  # inside the one entry
+    assert np.sqrt(np.mean((posterior - value) ** 2)) < 0.8 * np.sqrt(np.mean((fit.posterior() - value) ** 2))
+
+
+def test_neighbour_mean_is_exact_on_a_plane_and_skips_gaps():
+    y, x = np.mgrid[0:5, 0:6].astype(float)
+    plane = 0.1 + 0.02 * x + 0.03 * y
+    assert neighbour_mean(plane)[1:-1, 1:-1] == pytest.approx(plane[1:-1, 1:-1])
+    plane[2, 3] = np.nan
+    around = neighbour_mean(plane)
+    assert around[2, 2] == pytest.approx(np.mean([plane[1, 2], plane[3, 2], plane[2, 1]]))
+    assert np.isfinite(around[2, 3])

@@ -29,6 +29,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 from scipy.fft import dctn, idctn
 from scipy.special import ndtr
 
@@ -38,6 +39,11 @@ MIN_CELL = 3.0
 #: The largest misfit (about 1 when the model holds; 0.07-0.2 on ../shared/bench's rasters, from 6 for a
 #: wrong lattice) at which a fit is kept; twice this for the first guess, before fitting.
 MAX_MISFIT = 3.0
+#: Pixels of a cell farther than this (positions) from the cell's median are not taken for its data (left
+#: as they are: a line or text the overlay clean-up kept). JPEG noise moves data pixels by 0.01 or less.
+OUTLIER = 0.03
+#: :meth:`CellFit.prior_model`: the shares of cells whose smoothed value is taken for no guide that are tried.
+PRIOR_OUTLIERS = (0.0, 0.01, 0.03, 0.1, 0.3)
 #: Sweeps of iterated conditional modes before the posterior pass.
 SWEEPS = 2
 #: Table entries on each side of a cell's current entry that are scored.
@@ -244,47 +250,55 @@ class CellFit:
             centre = np.nan_to_num(0.5 * (self.lower + self.upper))
             return (weight * centre).sum(axis=1) / weight.sum(axis=1)
 
-    def prior_scale(self, prior_mean: np.ndarray, most: int = 4000) -> float:
-        """The standard deviation of ``prior_mean``'s error most likely given the fit (maximum likelihood).
+    def _terms(self, prior_mean: np.ndarray, sd: float) -> tuple[np.ndarray, ...]:
+        """Per cell, for a prior ``N(prior_mean, sd)`` and for a flat one on [0, 1]: the likelihood-weighted
+        prior mass over the entries' intervals and its first moment."""
+        m = prior_mean[:, None]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            likelihood = np.exp(self.log_likelihood)
+            a, b = (self.lower - m) / sd, (self.upper - m) / sd
+            mass = np.nan_to_num(ndtr(b) - ndtr(a))
+            moment = np.nan_to_num(m * mass + sd * (_phi(a) - _phi(b)))
+            width = np.nan_to_num(self.upper - self.lower)
+            centre = np.nan_to_num(0.5 * (self.lower + self.upper))
+        return ((likelihood * mass).sum(axis=1), (likelihood * moment).sum(axis=1),
+                (likelihood * width).sum(axis=1), (likelihood * width * centre).sum(axis=1))
 
-        A cell's value ``x`` lies in entry k's interval with the fit's probability ``P_k`` (its likelihood
-        times the interval's width), uniformly within it; if ``prior_mean = x + e`` with ``e`` normal of
-        deviation ``s``, its density is ``sum_k P_k (Phi((upper_k - m) / s) - Phi((lower_k - m) / s)) /
-        width_k``. ``s`` is picked from 41 steps between 1/100 and 30 times the typical interval width,
-        on up to ``most`` cells (evenly spread).
+    def prior_model(self, prior_mean: np.ndarray, most: int = 4000) -> tuple[float, float]:
+        """The prior's error model most likely given the fit (maximum likelihood): (deviation, outliers).
+
+        A cell's value ``x`` lies in entry k's interval with the fit's probability (its likelihood times
+        the interval's width), uniformly within it. ``prior_mean`` is taken for ``x`` plus a normal error
+        of deviation ``s``, except for a share ``o`` of cells where it is anywhere in [0, 1] (the smoothing
+        fails near a front, a stroke or a rough patch). ``s`` is picked from 41 steps between 1/100 and 30
+        times the typical interval width, ``o`` from 0 to 0.3, on up to ``most`` cells (evenly spread).
         """
         known = np.flatnonzero(np.isfinite(prior_mean) & np.isfinite(self.lower).any(axis=1))
         if not len(known):
-            return math.inf
+            return math.inf, 1.0
         known = known[np.linspace(0, len(known) - 1, min(most, len(known))).astype(np.int64)]
-        lower, upper, m = self.lower[known], self.upper[known], prior_mean[known, None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            likelihood = np.exp(self.log_likelihood[known])
-            norm = np.nansum(likelihood * (upper - lower), axis=1)
-        width = float(np.nanmedian(upper - lower))
-        scales = width * np.geomspace(0.01, 30.0, 41)
-        score = []
-        for sd in scales:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mass = np.nan_to_num(ndtr((upper - m) / sd) - ndtr((lower - m) / sd))
-                score.append(np.log(np.maximum((likelihood * mass).sum(axis=1) / norm, 1e-300)).sum())
-        return float(scales[int(np.argmax(score))])
+        part = CellFit(self.lower[known], self.upper[known], self.log_likelihood[known], self.misfit)
+        width = float(np.nanmedian(part.upper - part.lower))
+        best = (-np.inf, math.inf, 1.0)
+        for sd in width * np.geomspace(0.01, 30.0, 41):
+            mass, _, norm, _ = part._terms(prior_mean[known], sd)
+            for share in PRIOR_OUTLIERS:
+                with np.errstate(divide="ignore"):
+                    score = np.log(np.maximum((1 - share) * mass / norm + share, 1e-300)).sum()
+                if score > best[0]:
+                    best = (score, float(sd), share)
+        return best[1], best[2]
 
-    def posterior_with(self, prior_mean: np.ndarray, prior_sd: float) -> np.ndarray:
-        """Each cell's posterior mean position with a Gaussian prior (``prior_mean``, NaN: none; ``prior_sd``):
-        the prior truncated to each entry's interval, weighted by the entry's likelihood. Cells whose
-        prior lies far outside all their likely intervals keep :meth:`posterior`'s mean."""
-        mean = self.posterior()
-        m = prior_mean[:, None]
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            a, b = (self.lower - m) / prior_sd, (self.upper - m) / prior_sd
-            mass = np.nan_to_num(ndtr(b) - ndtr(a))
-            moment = np.nan_to_num(m * mass + prior_sd * (_phi(a) - _phi(b)))
-            likelihood = np.exp(self.log_likelihood)
-            total = (likelihood * mass).sum(axis=1)
-            with_prior = (likelihood * moment).sum(axis=1) / total
-        use = np.isfinite(prior_mean) & (total > 1e-12)
-        return np.where(use, with_prior, mean)
+    def posterior_with(self, prior_mean: np.ndarray, sd: float, outliers: float = 0.0) -> np.ndarray:
+        """Each cell's posterior mean position with the prior of :meth:`prior_model` (``prior_mean``, NaN:
+        none): the prior truncated to each entry's interval, weighted by the entry's likelihood, or with
+        weight ``outliers`` flat (:meth:`posterior`)."""
+        mass, moment, flat_mass, flat_moment = self._terms(prior_mean, sd)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = (((1 - outliers) * moment + outliers * flat_moment)
+                   / ((1 - outliers) * mass + outliers * flat_mass))
+        use = np.isfinite(prior_mean) & ((1 - outliers) * mass + outliers * flat_mass > 1e-12)
+        return np.where(use, out, self.posterior())
 
 
 def _phi(t: np.ndarray) -> np.ndarray:
@@ -385,17 +399,18 @@ def _cell_means(cell: np.ndarray, values: np.ndarray, n_cells: int) -> np.ndarra
 
 
 def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, planes: list[np.ndarray],
-                     where: tuple[slice, slice], data: np.ndarray, u: np.ndarray, prior_u: np.ndarray,
-                     scale) -> np.ndarray | None:
+                     where: tuple[slice, slice], data: np.ndarray, u: np.ndarray, scale) -> np.ndarray | None:
     """Positions on the scale of a box's pixels, each cell of a cell-by-cell figure decoded whole.
 
     1. The lattice of equal cells spanning the box (:func:`find_lattice`, on the mean change of ``u``
        between neighbouring pixel columns, then rows).
     2. Each cell's first table entry is the one nearest its mean ``u``; of the scale's tables (its
        ``variants``: matplotlib's floor or round bytes) the one that fits the file best is used.
-    3. :func:`fit_cells`; its likelihoods are combined with a Gaussian prior around each cell's mean
-       ``prior_u`` (the smoothed values, which know that neighbouring cells of a smooth field are alike),
-       of the deviation that makes those means most likely given the fit (:meth:`CellFit.prior_scale`).
+    3. :func:`fit_cells`; its likelihoods are combined with a Gaussian prior around the mean of the
+       fit's values of the cell's 4 neighbours (:func:`neighbour_mean`: in a smooth field neighbouring
+       cells are alike), of the deviation, and share of cells where it is no guide, that make those
+       means most likely given the fit (:meth:`CellFit.prior_model`): in a rough field the prior
+       counts for little.
        Where the coefficients pin a cell's entry down, the prior only places the value within the
        entry's interval; where neighbouring entries look alike to the encoder (viridis at 5 px cells), or
        one colour stands for many entries (jet's saturated blue), it decides.
@@ -413,8 +428,6 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
         The box's pixels that are data of a cell (not text, lines, the frame or the background).
     u : (h, w) float
         The box's positions as decoded (NaN: no data), to find the lattice and the first entries.
-    prior_u : (h, w) float
-        The box's smoothed positions.
     scale : ColorScale
 
     Returns
@@ -441,7 +454,13 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
     height, width = min(rows.stop, cell.shape[0]) - rows.start, min(cols.stop, cell.shape[1]) - cols.start
     cell[rows.start:rows.start + height, cols.start:cols.start + width] = np.where(data, box_cell, -1)[:height, :width]
     n_cells = n_rows * n_cols
-    mean_u = _cell_means(cell, _in_region(u, cell.shape, rows.start, cols.start), n_cells)
+    region_u = _in_region(u, cell.shape, rows.start, cols.start)
+    known = cell >= 0
+    median_u = np.full(n_cells, np.nan)
+    median_u[np.unique(cell[known])] = ndimage.median(region_u, cell + 1, np.unique(cell[known]) + 1)
+    with np.errstate(invalid="ignore"):  # strokes the overlay clean-up left (a white gridline over Greys)
+        cell[known & ~(np.abs(region_u - median_u[np.maximum(cell, 0)]) <= OUTLIER)] = -1
+    mean_u = _cell_means(cell, region_u, n_cells)
 
     def first_guess(table):
         entries = np.clip(np.searchsorted(table.u_upper, np.nan_to_num(mean_u)), 0, len(table.rgb) - 1)
@@ -457,9 +476,19 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
                     table.u_upper, start)
     if not fit.misfit <= MAX_MISFIT:
         return None
-    prior = _cell_means(cell, _in_region(prior_u, cell.shape, rows.start, cols.start), n_cells)
-    positions = fit.posterior_with(prior, fit.prior_scale(prior))
+    prior = neighbour_mean(fit.posterior().reshape(n_rows, n_cols)).ravel()
+    positions = fit.posterior_with(prior, *fit.prior_model(prior))
     return np.where(inside, positions[np.maximum(box_cell, 0)], np.nan).astype(np.float32)
+
+
+def neighbour_mean(values: np.ndarray) -> np.ndarray:
+    """Each cell's mean of its (up to 4) edge neighbours' values, NaN ignored: exact on a linear field,
+    and independent of the cell's own value."""
+    padded = np.pad(values, 1, constant_values=np.nan)
+    around = np.stack([padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # cells without a neighbour: NaN
+        return np.nanmean(around, axis=0)
 
 
 def _in_region(values: np.ndarray, shape: tuple[int, int], row0: int, col0: int) -> np.ndarray:

@@ -24,8 +24,8 @@ In a colour-mapped figure the true data pixels also lie on the colour scale.
 4. where the figure is drawn cell by cell in the scale's exact colours
    (a lattice of equal cells is found and the coefficients fit it), each cell
    is decoded whole: its colour is the table entry that best explains the
-   file's coefficients, placed within the entry's interval by the smoothed
-   values (:func:`~chromagrid.cellfit.raster_positions`).
+   file's coefficients, placed within the entry's interval by its neighbours
+   (:func:`~chromagrid.cellfit.raster_positions`).
 
 Which pixels hold data, and the values the overlay clean-up gave to lines and
 text, come from the plain decode and are kept. Where the values change
@@ -349,15 +349,18 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
                                                  np.nan).astype(np.float32))
     if continuous:
         return box_values
-    smoothed = smooth_values(box_values, scale, ycbcr=_studio([p[rows, cols] for p in planes]))
+    def smoothed() -> Decoded:
+        return smooth_values(box_values, scale, ycbcr=_studio([p[rows, cols] for p in planes]))
+
     if not (fit_cells and scale.exact):  # the fit needs the very bytes the cells were drawn in
-        return smoothed
+        return smoothed()
     stored, (height, width) = window.whole_mcus()
     cell_u = raster_positions(stored, window.subsampled, [p[:height, :width] for p in planes], (rows, cols),
-                              valid & ~kept, u, scale.to_positions(smoothed.value.astype(np.float64)), scale)
+                              valid & ~kept, u, scale)
     if cell_u is None:
-        return smoothed
+        return smoothed()
     fitted = valid & np.isfinite(cell_u)
-    value = smoothed.value.copy()
+    rest = box_values if np.array_equal(fitted, valid) else smoothed()  # values the fit did not give
+    value = rest.value.copy()
     value[fitted] = scale.to_values(cell_u[fitted].astype(np.float64))
-    return replace(smoothed, value=value)
+    return replace(rest, value=value)
