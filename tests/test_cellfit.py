@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 import chromagrid
 from chromagrid.cellfit import (
     CellFit,
-    find_lattice,
+    find_lattices,
     misfit_of,
     neighbour_mean,
     raster_positions,
@@ -158,10 +158,9 @@ def lattice_change(size: int, n: int, rng) -> np.ndarray:
 def test_find_lattice_takes_the_cells_not_their_fractions_or_multiples():
     rng = np.random.default_rng(4)
     for size, n in ((470, 64), (350, 48), (620, 90), (300, 7), (500, 150)):
-        edges = find_lattice(lattice_change(size, n, rng), min_cell=3.0)
+        edges = find_lattices(lattice_change(size, n, rng), min_cell=3.0)[0]
         assert edges is not None and len(edges) == n + 1
         assert np.abs(edges - np.arange(n + 1) * size / n).max() < 0.5
-    assert find_lattice(rng.uniform(0.0, 1.0, 401)) is None  # noise: no lattice
 
 
 def test_sharpen_lattice_takes_out_a_drift_of_a_third_of_a_pixel():
@@ -220,3 +219,25 @@ def test_neighbour_mean_is_exact_on_a_plane_and_skips_gaps():
     around = neighbour_mean(plane)
     assert around[2, 2] == pytest.approx(np.mean([plane[1, 2], plane[3, 2], plane[2, 1]]))
     assert np.isfinite(around[2, 3])
+
+
+def test_a_blocky_field_is_not_fitted_on_its_blocks(tmp_path):
+    """Values that step mostly every 4 cells (a coarse field drawn on a fine grid, as p_map_04 partly is)
+    and only a little between: the lattice of blocks explains most changes, the cells' is right."""
+    rng = np.random.default_rng(8)
+    coarse = 0.2 + 0.6 * rng.random((CELLS[0] // 4, CELLS[1] // 4))
+    field = np.repeat(np.repeat(coarse, 4, axis=0), 4, axis=1) + rng.integers(-2, 3, CELLS) / 256
+    lut = np.floor(colormaps["YlGnBu"](np.arange(256))[:, :3] * 255).astype(np.uint8)
+    entry = np.clip(np.floor(field * 256), 0, 255).astype(int)
+    box = (23, 17, 493, 367)
+    rows = ((np.arange(box[3] - box[1]) + 0.5) * CELLS[0] / (box[3] - box[1])).astype(int)
+    cols = ((np.arange(box[2] - box[0]) + 0.5) * CELLS[1] / (box[2] - box[0])).astype(int)
+    image = np.full((400, 520, 3), 255, np.uint8)
+    image[box[1]:box[3], box[0]:box[2]] = lut[entry][rows][:, cols]
+    path = tmp_path / "blocky.jpg"
+    Image.fromarray(image).save(path, quality=75)
+    scale = from_colormap(resolve_colormap("YlGnBu"), "linear", 0, 1)
+    positions = raster_positions(*fit_inputs(path, box, scale))
+    assert positions is not None
+    centre = at_cell_centres(positions)  # on the cells: within an entry and a half, where blocks are 2 off
+    assert np.sqrt(np.mean((centre - (entry + 0.5) / 256) ** 2)) < 1.5 / 256

@@ -42,6 +42,10 @@ MAX_MISFIT = 3.0
 #: Pixels of a cell farther than this (positions) from the cell's median are not taken for its data (left
 #: as they are: a line or text the overlay clean-up kept). JPEG noise moves data pixels by 0.01 or less.
 OUTLIER = 0.03
+#: A lattice is refused when cells split in two along an axis give a first misfit under this share of its
+#: own: it merges cells (p_map_04: 31 columns for 118 give 0.87, 62 give 0.40; the right 118 give 0.111
+#: and 236 give 0.101; p_field_08: 90 columns 0.39, 180 give 0.92).
+TOO_COARSE = 0.6
 #: :meth:`CellFit.prior_model`: the shares of cells whose smoothed value is taken for no guide that are tried.
 PRIOR_OUTLIERS = (0.0, 0.01, 0.03, 0.1, 0.3)
 #: Sweeps of iterated conditional modes before the posterior pass.
@@ -132,24 +136,28 @@ class _Residual:
         return float((self.weight[0] * self.r[0] ** 2)[blocks].mean()) if blocks.any() else float("nan")
 
 
-#: :func:`find_lattice`: lattices whose summed excess change is within this share of the best are as good
-#: (the true lattice's multiples add only noise to it); the fewest cells among them are taken.
-LATTICE_TIE = 0.9
-#: :func:`find_lattice`: the least contrast (mean change on the lattice's edges over the mean change halfway
+#: :func:`find_lattices`: candidates scoring at least this share of the best one are kept.
+LATTICE_SHARE = 0.5
+#: :func:`find_lattices`: at most this many candidates per axis.
+LATTICE_CANDIDATES = 4
+#: :func:`find_lattices`: the least contrast (mean change on the lattice's edges over the mean change halfway
 #: between them, minus 1) for a lattice to count.
 MIN_LATTICE_CONTRAST = 0.25
 
 
-def find_lattice(change: np.ndarray, min_cell: float = 2.0) -> np.ndarray | None:
-    """Equal cells spanning a box along one axis, from the colour change on each pixel boundary.
+def find_lattices(change: np.ndarray, min_cell: float = 2.0) -> list[np.ndarray]:
+    """Candidate lattices of equal cells spanning a box along one axis, from the colour change on each pixel
+    boundary, most likely first.
 
     A raster drawn cell by cell over the whole box (``imshow``, ``pcolormesh`` on a regular grid) changes
     colour only on its cells' edges, which divide the box's ``size`` pixels into ``n`` equal cells. Every
-    ``n`` up to ``size / min_cell`` is scored by the summed excess of ``change`` over its median on its inner
-    edges: fractions of the true ``n`` (every k-th edge) reach only 1 / k of it, multiples no more than it,
-    so the fewest cells within :data:`LATTICE_TIE` of the best score are taken, if their edges stand out
-    from the changes halfway between them (:data:`MIN_LATTICE_CONTRAST`). The edges are then moved to fit
-    the changes (:func:`sharpen_lattice`).
+    ``n`` up to ``size / min_cell`` is scored by the summed excess of ``change`` over its mean on its inner
+    edges: fractions of the true ``n`` (every k-th edge) reach only 1 / k of it, and multiples less (their
+    extra edges fall inside cells). A smooth field steps little from cell to cell, so under JPEG noise
+    another ``n`` (the period of the field's own features) can score close: up to
+    :data:`LATTICE_CANDIDATES` of the best, scoring at least :data:`LATTICE_SHARE` of the top and with
+    edges that stand out from the changes halfway between them (:data:`MIN_LATTICE_CONTRAST`), are
+    returned for the caller to tell apart, each moved to fit the changes (:func:`sharpen_lattice`).
 
     Parameters
     ----------
@@ -160,8 +168,8 @@ def find_lattice(change: np.ndarray, min_cell: float = 2.0) -> np.ndarray | None
 
     Returns
     -------
-    (n + 1,) float or None
-        The edges (pixel coordinates, 0 and ``size`` at the ends), or None when none is found.
+    list of (n + 1,) float
+        The edges of each candidate (pixel coordinates, 0 and ``size`` at the ends); empty when none.
     """
     size = len(change) - 1
     excess = change - np.mean(change[1:-1]) if size > 2 else change
@@ -171,15 +179,17 @@ def find_lattice(change: np.ndarray, min_cell: float = 2.0) -> np.ndarray | None
 
     counts = np.arange(2, int(size / min_cell) + 1)
     scores = np.array([excess[boundaries(np.arange(1, n) * (size / n))].sum() for n in counts])
-    if not len(scores) or scores.max() <= 0:
-        return None
-    n = int(counts[np.argmax(scores >= LATTICE_TIE * scores.max())])
-    edges = np.arange(n + 1) * (size / n)
-    on = change[boundaries(edges[1:-1])].mean()
-    halfway = change[boundaries(edges[:-1] + size / n / 2)].mean()
-    if on < (1.0 + MIN_LATTICE_CONTRAST) * halfway:
-        return None
-    return sharpen_lattice(edges, change)
+    found = []
+    for i in np.argsort(-scores, kind="stable"):
+        if len(found) == LATTICE_CANDIDATES or scores[i] <= 0 or scores[i] < LATTICE_SHARE * scores.max():
+            break
+        n = int(counts[i])
+        edges = np.arange(n + 1) * (size / n)
+        on = change[boundaries(edges[1:-1])].mean()
+        halfway = change[boundaries(edges[:-1] + size / n / 2)].mean()
+        if on >= (1.0 + MIN_LATTICE_CONTRAST) * halfway:
+            found.append(sharpen_lattice(edges, change))
+    return found
 
 
 def sharpen_lattice(edges: np.ndarray, change: np.ndarray, reach: float = 0.5) -> np.ndarray:
@@ -389,6 +399,39 @@ def fit_cells(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, pla
     return CellFit(lows, highs, log_likelihood, model.misfit(_blocks(data).all(axis=(2, 3))))
 
 
+def _halved(edges: np.ndarray) -> np.ndarray:
+    """The lattice with every cell split in two."""
+    out = np.empty(2 * len(edges) - 1)
+    out[0::2], out[1::2] = edges, 0.5 * (edges[:-1] + edges[1:])
+    return out
+
+
+class _Lattice:
+    """A lattice of cells over a region: each pixel's cell (``all_cells``, -1 outside the lattice) and, for
+    the pixels that are a cell's data, ``cell`` (-1 for the others)."""
+
+    def __init__(self, x_edges: np.ndarray, y_edges: np.ndarray, data: np.ndarray):
+        self.x_edges, self.y_edges = x_edges, y_edges
+        self.n_rows, self.n_cols = len(y_edges) - 1, len(x_edges) - 1
+        self.n_cells = self.n_rows * self.n_cols
+        h, w = data.shape
+        col = np.searchsorted(x_edges, np.arange(w) + 0.5) - 1
+        row = np.searchsorted(y_edges, np.arange(h) + 0.5) - 1
+        inside = ((row >= 0) & (row < self.n_rows))[:, None] & ((col >= 0) & (col < self.n_cols))[None, :]
+        self.all_cells = np.where(inside, row[:, None] * self.n_cols + col[None, :], -1)
+        self.cell = np.where(data, self.all_cells, -1)
+
+    def leave_out_strokes(self, u: np.ndarray) -> None:
+        """Pixels farther than :data:`OUTLIER` from their cell's median ``u`` are no longer its data: strokes
+        the overlay clean-up kept (a white gridline over Greys)."""
+        known = self.cell >= 0
+        labels = np.unique(self.cell[known])
+        median = np.full(self.n_cells, np.nan)
+        median[labels] = ndimage.median(u, self.cell + 1, labels + 1)
+        with np.errstate(invalid="ignore"):
+            self.cell[known & ~(np.abs(u - median[np.maximum(self.cell, 0)]) <= OUTLIER)] = -1
+
+
 def _cell_means(cell: np.ndarray, values: np.ndarray, n_cells: int) -> np.ndarray:
     """Mean of ``values`` (NaN ignored) over each cell's pixels (``cell`` >= 0); NaN for cells without one."""
     known = (cell >= 0) & np.isfinite(values)
@@ -402,7 +445,7 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
                      where: tuple[slice, slice], data: np.ndarray, u: np.ndarray, scale) -> np.ndarray | None:
     """Positions on the scale of a box's pixels, each cell of a cell-by-cell figure decoded whole.
 
-    1. The lattice of equal cells spanning the box (:func:`find_lattice`, on the mean change of ``u``
+    1. The lattice of equal cells spanning the box (:func:`find_lattices`, on the mean change of ``u``
        between neighbouring pixel columns, then rows).
     2. Each cell's first table entry is the one nearest its mean ``u``; of the scale's tables (its
        ``variants``: matplotlib's floor or round bytes) the one that fits the file best is used.
@@ -440,36 +483,33 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # rows or columns without a pair of values
         change = [np.pad(np.nan_to_num(np.nanmean(np.abs(np.diff(u, axis=a)), axis=1 - a)), 1) for a in (1, 0)]
-    x_edges, y_edges = (find_lattice(c, MIN_CELL) for c in change)
-    if x_edges is None or y_edges is None:
-        return None
-    h, w = u.shape
-    col = np.searchsorted(x_edges, np.arange(w) + 0.5) - 1
-    row = np.searchsorted(y_edges, np.arange(h) + 0.5) - 1
-    n_rows, n_cols = len(y_edges) - 1, len(x_edges) - 1
-    inside = ((row >= 0) & (row < n_rows))[:, None] & ((col >= 0) & (col < n_cols))[None, :]
-    box_cell = np.where(inside, row[:, None] * n_cols + col[None, :], -1)
-    cell = np.full(planes[0].shape, -1, np.int64)
     rows, cols = where
-    height, width = min(rows.stop, cell.shape[0]) - rows.start, min(cols.stop, cell.shape[1]) - cols.start
-    cell[rows.start:rows.start + height, cols.start:cols.start + width] = np.where(data, box_cell, -1)[:height, :width]
-    n_cells = n_rows * n_cols
-    region_u = _in_region(u, cell.shape, rows.start, cols.start)
-    known = cell >= 0
-    median_u = np.full(n_cells, np.nan)
-    median_u[np.unique(cell[known])] = ndimage.median(region_u, cell + 1, np.unique(cell[known]) + 1)
-    with np.errstate(invalid="ignore"):  # strokes the overlay clean-up left (a white gridline over Greys)
-        cell[known & ~(np.abs(region_u - median_u[np.maximum(cell, 0)]) <= OUTLIER)] = -1
-    mean_u = _cell_means(cell, region_u, n_cells)
+    candidates = [[e + origin for e in find_lattices(c, MIN_CELL)] for c, origin in zip(change, (cols.start, rows.start))]
+    if not candidates[0] or not candidates[1]:
+        return None
+    region_u = _in_region(u, planes[0].shape, rows.start, cols.start)
+    region_data = _in_region(data, planes[0].shape, rows.start, cols.start) > 0
 
-    def first_guess(table):
+    def first_guess(lattice: _Lattice, table) -> tuple[float, np.ndarray, np.ndarray]:
+        mean_u = _cell_means(lattice.cell, region_u, lattice.n_cells)
         entries = np.clip(np.searchsorted(table.u_upper, np.nan_to_num(mean_u)), 0, len(table.rgb) - 1)
         colours = table_ycbcr(table.rgb)
-        return misfit_of(stored, subsampled, planes, cell, colours[entries]), entries, colours, table
+        return misfit_of(stored, subsampled, planes, lattice.cell, colours[entries]), entries, colours
 
-    misfit, start, colours, table = min((first_guess(t) for t in (scale, *scale.variants)), key=lambda f: f[0])
+    # the candidates told apart by how well cells of one colour each explain the file, one axis at a time
+    x_edges = min(candidates[0], key=lambda e: first_guess(_Lattice(e, candidates[1][0], region_data), scale)[0])
+    y_edges = min(candidates[1], key=lambda e: first_guess(_Lattice(x_edges, e, region_data), scale)[0])
+    chosen = first_guess(_Lattice(x_edges, y_edges, region_data), scale)[0]
+    for halved in ((_halved(x_edges), y_edges), (x_edges, _halved(y_edges))):
+        if first_guess(_Lattice(*halved, region_data), scale)[0] < TOO_COARSE * chosen:
+            return None  # cells half as wide explain the file much better: these merge several cells
+    lattice = _Lattice(x_edges, y_edges, region_data)
+    lattice.leave_out_strokes(region_u)
+    misfit, start, colours, table = min(((*first_guess(lattice, t), t) for t in (scale, *scale.variants)),
+                                        key=lambda guess: guess[0])
     if not misfit <= 2 * MAX_MISFIT:
         return None
+    cell, n_rows, n_cols, n_cells = lattice.cell, lattice.n_rows, lattice.n_cols, lattice.n_cells
     cell_rows, cell_cols = np.divmod(np.arange(n_cells), n_cols)
     min_cell = min(np.diff(x_edges).min(), np.diff(y_edges).min())
     fit = fit_cells(stored, subsampled, planes, cell, cell_rows, cell_cols, min_cell, colours, table.u_lower,
@@ -478,7 +518,10 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
         return None
     prior = neighbour_mean(fit.posterior().reshape(n_rows, n_cols)).ravel()
     positions = fit.posterior_with(prior, *fit.prior_model(prior))
-    return np.where(inside, positions[np.maximum(box_cell, 0)], np.nan).astype(np.float32)
+    box_cell = lattice.all_cells[rows.start:rows.start + u.shape[0], cols.start:cols.start + u.shape[1]]
+    box_positions = np.full(u.shape, np.nan, np.float32)
+    box_positions[:box_cell.shape[0], :box_cell.shape[1]] = np.where(box_cell >= 0, positions[box_cell], np.nan)
+    return box_positions
 
 
 def neighbour_mean(values: np.ndarray) -> np.ndarray:
