@@ -224,12 +224,18 @@ def sharpen_lattice(edges: np.ndarray, change: np.ndarray, reach: float = 0.5) -
 
 def misfit_of(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, planes: list[np.ndarray],
               cell: np.ndarray, colours: np.ndarray) -> float:
-    """:func:`fit_cells`'s misfit of the cells painted in ``colours`` (one (3,) colour per cell)."""
+    """:func:`fit_cells`'s misfit of the cells painted in ``colours`` (one (3,) colour per cell): luma only,
+    over the blocks whose pixels are all cells' data, so only those blocks are transformed."""
     data = cell >= 0
-    painted = [p.astype(np.float32, copy=True) for p in planes]
-    for k in range(3):
-        painted[k][data] = colours[cell[data], k]
-    return _Residual(stored, 2 if subsampled else 1, painted).misfit(_blocks(data).all(axis=(2, 3)))
+    full = _blocks(data).all(axis=(2, 3))
+    if not full.any():
+        return float("nan")
+    luma = planes[0].astype(np.float32, copy=True)
+    luma[data] = colours[cell[data], 0]
+    coefficients, table = stored[0]
+    weight = (12.0 / (table.astype(np.float64) ** 2 + ENCODER_ROUNDING)).astype(np.float32)
+    residual = dctn(_blocks(luma - 128.0)[full], axes=(1, 2), norm="ortho") - coefficients[full] * table
+    return float((weight * residual ** 2).mean())
 
 
 @dataclass(frozen=True)
@@ -518,10 +524,8 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
         return None
     prior = neighbour_mean(fit.posterior().reshape(n_rows, n_cols)).ravel()
     positions = fit.posterior_with(prior, *fit.prior_model(prior))
-    box_cell = lattice.all_cells[rows.start:rows.start + u.shape[0], cols.start:cols.start + u.shape[1]]
-    box_positions = np.full(u.shape, np.nan, np.float32)
-    box_positions[:box_cell.shape[0], :box_cell.shape[1]] = np.where(box_cell >= 0, positions[box_cell], np.nan)
-    return box_positions
+    box_cell = _Lattice(x_edges - cols.start, y_edges - rows.start, np.ones(u.shape, bool)).all_cells
+    return np.where(box_cell >= 0, positions[np.maximum(box_cell, 0)], np.nan).astype(np.float32)
 
 
 def neighbour_mean(values: np.ndarray) -> np.ndarray:

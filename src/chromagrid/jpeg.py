@@ -360,7 +360,8 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
     if cell_u is None:
         return smoothed()
     fitted = valid & np.isfinite(cell_u)
-    rest = box_values if np.array_equal(fitted, valid) else smoothed()  # values the fit did not give
+    # the values the fit did not give: smoothed, unless they are too few to be worth it
+    rest = box_values if (valid & ~fitted).sum() <= 0.001 * valid.sum() else smoothed()
     value = rest.value.copy()
     value[fitted] = scale.to_values(cell_u[fitted].astype(np.float64))
     return replace(rest, value=value)
