@@ -140,21 +140,25 @@ class _Residual:
 LATTICE_SHARE = 0.5
 #: :func:`find_lattices`: at most this many candidates per axis.
 LATTICE_CANDIDATES = 4
+#: :func:`sharpen_lattice`: pixels either end of a lattice may move from the box's ends.
+LATTICE_REACH = 4.0
 #: :func:`find_lattices`: the least contrast (mean change on the lattice's edges over the mean change halfway
 #: between them, minus 1) for a lattice to count.
 MIN_LATTICE_CONTRAST = 0.25
 
 
 def find_lattices(change: np.ndarray, min_cell: float = 2.0) -> list[np.ndarray]:
-    """Candidate lattices of equal cells spanning a box along one axis, from the colour change on each pixel
+    """Candidate lattices of equal cells over a box along one axis, from the colour change on each pixel
     boundary, most likely first.
 
-    A raster drawn cell by cell over the whole box (``imshow``, ``pcolormesh`` on a regular grid) changes
-    colour only on its cells' edges, which divide the box's ``size`` pixels into ``n`` equal cells. Every
-    ``n`` up to ``size / min_cell`` is scored by the summed excess of ``change`` over its mean on its inner
-    edges: fractions of the true ``n`` (every k-th edge) reach only 1 / k of it, and multiples less (their
-    extra edges fall inside cells). A smooth field steps little from cell to cell, so under JPEG noise
-    another ``n`` (the period of the field's own features) can score close: up to
+    A raster drawn cell by cell (``imshow``, ``pcolormesh`` on a regular grid) changes colour only on its
+    cells' edges: ``n`` equal cells from about the box's start to about its end (a box given by hand can
+    be a few pixels out either way). Every ``n`` up to ``size / min_cell``, with its first and last edges
+    within :data:`LATTICE_REACH` pixels of the box's ends (whole pixels), is scored by the summed excess of
+    ``change`` over its mean on the edges inside the box: fractions of the true ``n`` (every k-th edge)
+    reach only 1 / k of it, and multiples less (their extra edges fall inside cells). A smooth field steps
+    little from cell to cell, so under JPEG noise another ``n`` (the period of the field's own features)
+    can score close, or better (../shared/bench's p_map_04: 31 columns against the true 118). So up to
     :data:`LATTICE_CANDIDATES` of the best, scoring at least :data:`LATTICE_SHARE` of the top and with
     edges that stand out from the changes halfway between them (:data:`MIN_LATTICE_CONTRAST`), are
     returned for the caller to tell apart, each moved to fit the changes (:func:`sharpen_lattice`).
@@ -169,38 +173,53 @@ def find_lattices(change: np.ndarray, min_cell: float = 2.0) -> list[np.ndarray]
     Returns
     -------
     list of (n + 1,) float
-        The edges of each candidate (pixel coordinates, 0 and ``size`` at the ends); empty when none.
+        The edges of each candidate (pixel coordinates; the ends near 0 and ``size``); empty when none.
     """
     size = len(change) - 1
     excess = change - np.mean(change[1:-1]) if size > 2 else change
+    shifts = np.arange(-LATTICE_REACH, LATTICE_REACH + 1.0)
+    first, last = np.repeat(shifts, len(shifts)), np.tile(size + shifts, len(shifts))  # every pair of ends
 
-    def boundaries(edges: np.ndarray) -> np.ndarray:
-        return np.clip(np.ceil(edges - 0.5).astype(np.int64), 1, size - 1)
+    def on_edges(edges: np.ndarray) -> np.ndarray:
+        """Summed excess on the boundaries the edges (..., n + 1) fall on inside the box."""
+        boundary = np.ceil(edges - 0.5).astype(np.int64)
+        inside = (boundary >= 1) & (boundary <= size - 1)
+        return np.where(inside, excess[np.clip(boundary, 0, size)], 0.0).sum(axis=-1)
 
     counts = np.arange(2, int(size / min_cell) + 1)
-    scores = np.array([excess[boundaries(np.arange(1, n) * (size / n))].sum() for n in counts])
+    best_ends, scores = [], []
+    for n in counts:
+        lattices = first[:, None] + (last - first)[:, None] * (np.arange(n + 1) / n)
+        score = on_edges(lattices)
+        k = int(np.argmax(score))
+        best_ends.append((first[k], last[k]))
+        scores.append(score[k])
+    scores = np.array(scores)
     found = []
     for i in np.argsort(-scores, kind="stable"):
         if len(found) == LATTICE_CANDIDATES or scores[i] <= 0 or scores[i] < LATTICE_SHARE * scores.max():
             break
         n = int(counts[i])
-        edges = np.arange(n + 1) * (size / n)
-        on = change[boundaries(edges[1:-1])].mean()
-        halfway = change[boundaries(edges[:-1] + size / n / 2)].mean()
+        edges = best_ends[i][0] + (best_ends[i][1] - best_ends[i][0]) * np.arange(n + 1) / n
+        cell = (edges[-1] - edges[0]) / n
+        on = change[np.clip(np.ceil(edges - 0.5).astype(np.int64), 1, size - 1)].mean()
+        halfway = change[np.clip(np.ceil(edges[:-1] + cell / 2 - 0.5).astype(np.int64), 1, size - 1)].mean()
         if on >= (1.0 + MIN_LATTICE_CONTRAST) * halfway:
             found.append(sharpen_lattice(edges, change))
     return found
 
 
-def sharpen_lattice(edges: np.ndarray, change: np.ndarray, reach: float = 0.5) -> np.ndarray:
+def sharpen_lattice(edges: np.ndarray, change: np.ndarray, reach: float = LATTICE_REACH) -> np.ndarray:
     """Equal-cell edges moved to the lattice whose pixel boundaries carry the most colour change.
 
-    A lattice found from noisy pixels can be off by a small fraction of a pixel per cell, which adds up
-    to a third of a pixel at its far end: enough to give a row of pixels to the wrong cell. In a
-    nearest-neighbour rendering the edge at ``e`` falls on the boundary before pixel ``ceil(e - 0.5)``,
-    so every (offset, period) within ``reach`` pixels of the given lattice at either end is scored by
-    the mean ``change`` on the boundaries it puts edges on, and the middle of the best-scoring ones is
-    taken.
+    A lattice fitted to the box's ends is off when the box is not exactly the data's (a box read off
+    by hand, 2 or 3 pixels out) or by a small fraction of a pixel per cell, which adds up along the box.
+    In a nearest-neighbour rendering the edge at ``e`` falls on the boundary before pixel
+    ``ceil(e - 0.5)``, so every lattice with its first and last edges within ``reach`` pixels of the
+    given ones is scored by the summed excess ``change`` (over its mean) on the boundaries inside the
+    box it puts edges on: first in steps of 0.1 pixel, then of 0.025 within a pixel of the best, whose
+    best-scoring lattices' middle is taken. Edges may fall outside the box (the box cuts cells) or
+    inside it (the data does not fill the box).
 
     Parameters
     ----------
@@ -208,18 +227,28 @@ def sharpen_lattice(edges: np.ndarray, change: np.ndarray, reach: float = 0.5) -
         Equally spaced edges, pixel coordinates along one axis (pixel c covers [c, c + 1)).
     change : (size + 1,) float
         Colour change on each pixel boundary (index b: between pixels b - 1 and b).
+    reach : float
+        Pixels either end may move.
     """
-    n = len(edges) - 1
-    steps = np.linspace(-reach, reach, 41)
-    first = edges[0] + steps[:, None]
-    last = edges[-1] + steps[None, :]
-    lattice = first[..., None] + (last - first)[..., None] * (np.arange(n + 1) / n)  # (41, 41, n + 1)
-    boundary = np.clip(np.ceil(lattice - 0.5).astype(np.int64), 0, len(change) - 1)
-    score = change[boundary[..., 1:-1]].mean(axis=-1) if n > 1 else np.zeros(first.shape[0:1] * 2)
-    best = score >= score.max() - 1e-12
-    i, j = np.nonzero(best)
-    a, b = float(first[i, 0].mean()), float(last[0, j].mean())
-    return a + (b - a) * np.arange(n + 1) / n
+    n, size = len(edges) - 1, len(change) - 1
+    excess = change - change[1:-1].mean()
+    steps = np.arange(n + 1) / n
+
+    def scores(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        lattice = first[:, None, None] + (last[None, :, None] - first[:, None, None]) * steps  # (F, L, n + 1)
+        boundary = np.ceil(lattice - 0.5).astype(np.int64)
+        inside = (boundary >= 1) & (boundary <= size - 1)
+        return np.where(inside, excess[np.clip(boundary, 0, size)], 0.0).sum(axis=-1)
+
+    coarse = np.arange(-reach, reach + 1e-9, 0.1)
+    score = scores(edges[0] + coarse, edges[-1] + coarse)
+    i, j = np.unravel_index(np.argmax(score), score.shape)
+    fine = np.arange(-1.0, 1.0 + 1e-9, 0.025)
+    first, last = edges[0] + coarse[i] + fine, edges[-1] + coarse[j] + fine
+    score = scores(first, last)
+    i, j = np.nonzero(score >= score.max() - 1e-9)
+    a, b = float(first[i].mean()), float(last[j].mean())
+    return a + (b - a) * steps
 
 
 def misfit_of(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, planes: list[np.ndarray],
