@@ -10,7 +10,7 @@ from scipy.fft import dctn
 
 import chromagrid
 from chromagrid.decode import sigma_filter
-from chromagrid.jpeg import (CONTINUOUS_EVENNESS, _JFIF_INVERSE, _blocks, _halve, local_quadratic, read_window,
+from chromagrid.jpeg import (CONTINUOUS_EVENNESS, _JFIF_INVERSE, blocks, halve, local_quadratic, read_window,
                              step_evenness)
 
 CELLS = (40, 50)
@@ -62,10 +62,10 @@ def test_the_files_own_planes_are_inside_their_quantization_intervals(jpeg_figur
     assert np.allclose(window.constrain(planes)[0][:h, :w], planes[0][:h, :w], atol=1e-6)  # the file's own luma
     noisy = [p + np.random.default_rng(1).normal(0, 6, p.shape) for p in planes]
     constrained = window.constrain(noisy)
-    dct = dctn(_blocks(constrained[0][:h, :w] - 128.0), axes=(2, 3), norm="ortho")
+    dct = dctn(blocks(constrained[0][:h, :w] - 128.0), axes=(2, 3), norm="ortho")
     assert np.all(np.abs(dct - luma * table) <= 0.5 * table + 1e-6)
     for plane, (coefficients, table) in zip(constrained[1:], window.chroma):  # chroma: on the halved plane
-        dct = dctn(_blocks(_halve(plane) - 128.0), axes=(2, 3), norm="ortho")
+        dct = dctn(blocks(halve(plane) - 128.0), axes=(2, 3), norm="ortho")
         assert np.all(np.abs(dct - coefficients * table) <= 0.5 * table + 1e-6)
     assert np.abs(constrained[0] - noisy[0]).mean() > 1  # the noise was taken out, not left in
 

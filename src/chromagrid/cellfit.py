@@ -10,9 +10,13 @@ would have stored can be computed, and each stored coefficient differs from
 the guess's by the rounding: about uniform, variance ``(q^2 + 1) / 12`` (the
 ``1`` for the encoder's integer colours). :func:`fit_cells` scores the table
 entries of each cell by that Gaussian misfit, with the cells around it held
-fixed, keeps the best (a few sweeps of iterated conditional modes), and
-returns each cell's posterior mean position: the entries' positions weighted
-by ``exp(-misfit)``.
+fixed, and keeps the best (a few sweeps of iterated conditional modes). Each
+cell's value is then its posterior mean: over the likely entries, within each
+entry's interval of values, with a prior around the mean of its neighbours'
+values whose spread is fitted to the data (:meth:`CellFit.prior_model`), so
+that a smooth field places values within their entries and a rough one does
+not. :func:`raster_positions` finds the lattice of cells first
+(:func:`find_lattices`), and gives up where the file is not such a raster.
 
 The misfit is quadratic in the pixels and the block DCT is orthonormal, so
 when one cell changes colour by ``a`` (per plane), the misfit changes by
@@ -33,6 +37,11 @@ from scipy import ndimage
 from scipy.fft import dctn, idctn
 from scipy.special import ndtr
 
+from .jpeg import JFIF
+from .jpeg import blocks as _blocks
+from .jpeg import halve as _halve
+from .jpeg import unblocks as _unblocks
+
 #: Cells smaller than this (pixels) are not fitted: under the chroma's 2 x 2 averaging and the noise of
 #: small blocks of pixels the lattice is not found reliably.
 MIN_CELL = 3.0
@@ -46,7 +55,7 @@ OUTLIER = 0.03
 #: own: it merges cells (p_map_04: 31 columns for 118 give 0.87, 62 give 0.40; the right 118 give 0.111
 #: and 236 give 0.101; p_field_08: 90 columns 0.39, 180 give 0.92).
 TOO_COARSE = 0.6
-#: :meth:`CellFit.prior_model`: the shares of cells whose smoothed value is taken for no guide that are tried.
+#: :meth:`CellFit.prior_model`: the shares of cells whose neighbours' mean is no guide that are tried.
 PRIOR_OUTLIERS = (0.0, 0.01, 0.03, 0.1, 0.3)
 #: Sweeps of iterated conditional modes before the posterior pass.
 SWEEPS = 2
@@ -55,28 +64,9 @@ REACH = 16
 #: The encoder's own rounding (integer YCbCr, chroma averaging), in squared grey levels, added to ``q^2``.
 ENCODER_ROUNDING = 1.0
 
-# JPEG's (JFIF) full-range RGB -> YCbCr
-_JFIF = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
-
-
-def _blocks(plane: np.ndarray) -> np.ndarray:
-    h, w = plane.shape
-    return plane.reshape(h // 8, 8, w // 8, 8).swapaxes(1, 2)
-
-
-def _unblocks(blocks: np.ndarray) -> np.ndarray:
-    n, m = blocks.shape[:2]
-    return blocks.swapaxes(1, 2).reshape(n * 8, m * 8)
-
-
-def _halve(plane: np.ndarray) -> np.ndarray:
-    """2 x 2 means (the encoder's chroma downsampling)."""
-    return (plane[0::2, 0::2] + plane[1::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 1::2]) * 0.25
-
-
 def table_ycbcr(rgb8: np.ndarray) -> np.ndarray:
     """(K, 3) byte colours as the encoder stores them: full-range YCbCr, rounded to integers."""
-    return np.rint(np.asarray(rgb8, np.float64) @ _JFIF.T + [0.0, 128.0, 128.0])
+    return np.rint(np.asarray(rgb8, np.float64) @ JFIF.T + [0.0, 128.0, 128.0])
 
 
 class _Residual:

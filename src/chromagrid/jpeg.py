@@ -46,7 +46,6 @@ from pathlib import Path
 import numpy as np
 from scipy.fft import dctn, idctn
 
-from .cellfit import raster_positions
 from .colorscale import ColorScale
 from .decode import (
     SMOOTH_RADIUS,
@@ -70,36 +69,38 @@ CONTINUOUS_EVENNESS = 0.72
 EVENNESS_WINDOW = 8
 
 # JPEG's (JFIF) full-range RGB <-> YCbCr, and its relation to the studio range the decoder projects in
-_JFIF = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
-_JFIF_INVERSE = np.linalg.inv(_JFIF)
+JFIF = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+_JFIF_INVERSE = np.linalg.inv(JFIF)
 _STUDIO_SCALE = np.array([219.0, 224.0, 224.0]) / 255.0
 
 
-def _blocks(plane: np.ndarray) -> np.ndarray:
+def blocks(plane: np.ndarray) -> np.ndarray:
+    """A plane as its 8 x 8 blocks, (rows, columns, 8, 8) (a view)."""
     h, w = plane.shape
     return plane.reshape(h // 8, 8, w // 8, 8).swapaxes(1, 2)
 
 
-def _unblocks(blocks: np.ndarray) -> np.ndarray:
-    n, m = blocks.shape[:2]
-    return blocks.swapaxes(1, 2).reshape(n * 8, m * 8)
+def unblocks(tiles: np.ndarray) -> np.ndarray:
+    """8 x 8 blocks, (rows, columns, 8, 8), back to a plane."""
+    n, m = tiles.shape[:2]
+    return tiles.swapaxes(1, 2).reshape(n * 8, m * 8)
 
 
 def _plane(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
     """The pixel plane (level-shifted back to 0-255) of dequantized DCT blocks."""
-    return _unblocks(idctn(coefficients * table, axes=(2, 3), norm="ortho")) + 128.0
+    return unblocks(idctn(coefficients * table, axes=(2, 3), norm="ortho")) + 128.0
 
 
 def _into_intervals(plane: np.ndarray, coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
     """``plane`` with each block's DCT coefficients moved into the file's quantization intervals."""
-    dct = dctn(_blocks(plane - 128.0), axes=(2, 3), norm="ortho")
+    dct = dctn(blocks(plane - 128.0), axes=(2, 3), norm="ortho")
     dct = np.clip(dct, (coefficients - 0.5) * table, (coefficients + 0.5) * table)
-    return _unblocks(idctn(dct, axes=(2, 3), norm="ortho")) + 128.0
+    return unblocks(idctn(dct, axes=(2, 3), norm="ortho")) + 128.0
 
 
-def _halve(plane: np.ndarray) -> np.ndarray:
-    h, w = plane.shape
-    return plane.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+def halve(plane: np.ndarray) -> np.ndarray:
+    """2 x 2 means (the encoder's chroma downsampling)."""
+    return (plane[0::2, 0::2] + plane[1::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 1::2]) * 0.25
 
 
 def _double(plane: np.ndarray) -> np.ndarray:
@@ -173,7 +174,7 @@ class DctWindow:
         out = [y]
         for plane, (coefficients, table) in zip(planes[1:], self.chroma):
             if self.subsampled:
-                half = _halve(plane)
+                half = halve(plane)
                 out.append(plane + _double(_into_intervals(half, coefficients, table) - half))
             else:
                 out.append(_into_intervals(plane, coefficients, table))
@@ -210,7 +211,7 @@ def _studio(planes: list[np.ndarray]) -> np.ndarray:
 def _in_gamut(planes: list[np.ndarray]) -> list[np.ndarray]:
     """The colours clipped to what RGB can show (as a decoder does)."""
     rgb = np.clip((np.stack(planes, axis=-1) - [0.0, 128.0, 128.0]) @ _JFIF_INVERSE.T, 0.0, 255.0)
-    ycc = rgb @ _JFIF.T + [0.0, 128.0, 128.0]
+    ycc = rgb @ JFIF.T + [0.0, 128.0, 128.0]
     return [ycc[..., k] for k in range(3)]
 
 
@@ -320,7 +321,7 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
     value = decoded.value
     valid = np.isfinite(value)
     kept_u = scale.to_positions(np.where(kept & valid, value, np.nan).astype(np.float64)).astype(np.float32)
-    vertices = scale.rgb @ _JFIF.T + [0.0, 128.0, 128.0]  # the scale's colours, full range
+    vertices = scale.rgb @ JFIF.T + [0.0, 128.0, 128.0]  # the scale's colours, full range
 
     def positions(planes: list[np.ndarray]) -> np.ndarray:
         colours = _studio([p[rows, cols] for p in planes])[valid]
@@ -329,7 +330,7 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
         return np.where(kept, kept_u, u)
 
     covered = frame.blend_covered()
-    frame_colours = [np.asarray(c) @ _JFIF.T + [0.0, 128.0, 128.0] for c in frame.colour]
+    frame_colours = [np.asarray(c) @ JFIF.T + [0.0, 128.0, 128.0] for c in frame.colour]
     planes = window.planes()
     u = positions(planes)
     continuous = step_evenness(u) >= CONTINUOUS_EVENNESS
@@ -354,6 +355,9 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
 
     if not (fit_cells and scale.exact):  # the fit needs the very bytes the cells were drawn in
         return smoothed()
+    # imported here: cellfit builds on this module's blocks and planes
+    from .cellfit import raster_positions
+
     stored, (height, width) = window.whole_mcus()
     cell_u = raster_positions(stored, window.subsampled, [p[:height, :width] for p in planes], (rows, cols),
                               valid & ~kept, u, scale)
