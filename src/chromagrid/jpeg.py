@@ -33,8 +33,8 @@ evenly rather than in steps (:func:`step_evenness`: a resampled rendering,
 ``imshow(interpolation="bilinear")``), a local quadratic fit
 (:func:`local_quadratic`) replaces the final mean, which bends curved
 surfaces. On ../shared/bench's JPEG figures steps 1-3 lower the mean nRMSE
-from 0.342 % to 0.305 %, and step 4 to 0.185 % (README), for about 1.1 s and
-0.7 s more per megapixel of box. Files it cannot read this way
+from 0.342 % to 0.305 %, and step 4 to 0.151 % (README), for about 1.1 s and
+0.4 s more per megapixel of box. Files it cannot read this way
 (greyscale or CMYK JPEG, unusual chroma sampling, an EXIF rotation, not a
 JPEG) give None, and the caller smooths the pixels instead.
 """
@@ -350,6 +350,7 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
                                                  np.nan).astype(np.float32))
     if continuous:
         return box_values
+
     def smoothed() -> Decoded:
         return smooth_values(box_values, scale, ycbcr=_studio([p[rows, cols] for p in planes]))
 
