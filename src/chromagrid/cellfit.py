@@ -57,6 +57,12 @@ OUTLIER = 0.03
 TOO_COARSE = 0.6
 #: :meth:`CellFit.prior_model`: the shares of cells whose neighbours' mean is no guide that are tried.
 PRIOR_OUTLIERS = (0.0, 0.01, 0.03, 0.1, 0.3)
+#: A cell's value is given to the pixels of it that are not data (lines, text over it) only when at least
+#: this share of its pixels are data: a masked cell next to a coastline can hold a few pixels that
+#: decode as data (on ../shared/bench's masked JPEG maps 3.5 % of masked cells hold some, 0.1 % half;
+#: p_map_04's cells of data under its coastline hold a median 0.57). 0.3 left cells under a 3 px line
+#: without; 0.1 let p_map_04 fill 0.3 % of its masked cells (0.2: 0.1 %).
+MIN_DATA_SHARE = 0.2
 #: Sweeps of iterated conditional modes before the posterior pass.
 SWEEPS = 2
 #: Table entries on each side of a cell's current entry that are scored.
@@ -501,8 +507,9 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
     Returns
     -------
     (h, w) float32 or None
-        Each pixel's cell's position (NaN outside the lattice or in cells without data), or None when no
-        lattice of cells of at least :data:`MIN_CELL` pixels is found or the fit's misfit is over
+        Each pixel's cell's position: for its data pixels, and for the others (lines, text, the frame
+        over it) where at least :data:`MIN_DATA_SHARE` of the cell's pixels are data; else NaN. None
+        when no lattice of cells of at least :data:`MIN_CELL` pixels is found or the fit's misfit is over
         :data:`MAX_MISFIT` (not such a figure, or not in this scale).
     """
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
@@ -544,7 +551,12 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
     prior = neighbour_mean(fit.posterior().reshape(n_rows, n_cols)).ravel()
     positions = fit.posterior_with(prior, *fit.prior_model(prior))
     box_cell = _Lattice(x_edges - cols.start, y_edges - rows.start, np.ones(u.shape, bool)).all_cells
-    return np.where(box_cell >= 0, positions[np.maximum(box_cell, 0)], np.nan).astype(np.float32)
+    inside = box_cell >= 0
+    share = (np.bincount(box_cell[inside & data], minlength=n_cells)
+             / np.maximum(np.bincount(box_cell[inside], minlength=n_cells), 1))
+    cell = np.maximum(box_cell, 0)
+    given = inside & (data | (share[cell] >= MIN_DATA_SHARE))
+    return np.where(given, positions[cell], np.nan).astype(np.float32)
 
 
 def neighbour_mean(values: np.ndarray) -> np.ndarray:

@@ -281,7 +281,8 @@ def local_quadratic(u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float
 
 
 def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, kept: np.ndarray,
-           scale: ColorScale, frame: Frame = Frame(), rounds: int = ROUNDS, fit_cells: bool = True) -> Decoded | None:
+           scale: ColorScale, frame: Frame = Frame(), rounds: int = ROUNDS, fit_cells: bool = True,
+           strokes: np.ndarray | None = None) -> Decoded | None:
     """Smoothed values of a JPEG figure's box, consistent with the file's quantized DCT coefficients.
 
     Parameters
@@ -304,6 +305,9 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
         Decode a figure drawn cell by cell one cell at a time, against the file's coefficients
         (:func:`~chromagrid.cellfit.raster_positions`), where its lattice of cells is found and the
         scale's colours are ``exact``.
+    strokes : (H, W) bool, optional
+        Pixels without a value that are lines or text over the data (not the background): where they
+        lie in a fitted cell, they take its value.
 
     Returns
     -------
@@ -367,6 +371,8 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
     fitted = valid & np.isfinite(cell_u)
     # the values the fit did not give: smoothed, unless they are too few to be worth it
     rest = box_values if (valid & ~fitted).sum() <= 0.001 * valid.sum() else smoothed()
+    if strokes is not None:
+        fitted |= strokes & np.isfinite(cell_u)
     value = rest.value.copy()
     value[fitted] = scale.to_values(cell_u[fitted].astype(np.float64))
     return replace(rest, value=value)

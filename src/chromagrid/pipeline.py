@@ -23,7 +23,7 @@ from .georef import (GridPlan, PixelMapping, georeferenced_grid, make_grid, mapp
                      mapping_from_gcps, parse_crs, pixel_transform, plan_grid)
 from .gridlines import Gridlines, find_gridlines
 from .image import RasterImage, image_size, read_image
-from .interpolated import LOSSY_TOLERANCE, restore_margins
+from .interpolated import LOSSY_TOLERANCE, plain_background, restore_margins
 from .jpeg import refine as refine_jpeg
 
 if TYPE_CHECKING:
@@ -230,7 +230,11 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
             box = (origin[0], origin[1], origin[0] + rgb.shape[1], origin[1] + rgb.shape[0])
             with np.errstate(invalid="ignore"):
                 filled = np.isfinite(decoded.value) & (decoded.value != plain)
-            refined = refine_jpeg(config.input, box, decoded, filled, scale, drawn_frame)
+            strokes = None
+            if config.decode.overlays == "fill":  # lines and text over the data: a fitted cell's value covers them
+                nodata = ~np.isfinite(decoded.value)
+                strokes = nodata & ~plain_background(rgb, nodata, LOSSY_TOLERANCE)
+            refined = refine_jpeg(config.input, box, decoded, filled, scale, drawn_frame, strokes=strokes)
         decoded = refined if refined is not None else smooth_values(decoded, scale, rgb=rgb)
     if config.decode.overlays == "fill":
         decoded = replace(decoded, value=frame.fill(gridlines.fill(decoded.value)))
