@@ -63,6 +63,8 @@ PRIOR_OUTLIERS = (0.0, 0.01, 0.03, 0.1, 0.3)
 #: p_map_04's cells of data under its coastline hold a median 0.57). 0.3 left cells under a 3 px line
 #: without; 0.1 let p_map_04 fill 0.3 % of its masked cells (0.2: 0.1 %).
 MIN_DATA_SHARE = 0.2
+#: :func:`misfit_of` scores about this many blocks at most (every k-th row of blocks).
+MISFIT_BLOCKS = 20_000
 #: Sweeps of iterated conditional modes before the posterior pass.
 SWEEPS = 2
 #: Table entries on each side of a cell's current entry that are scored.
@@ -136,6 +138,8 @@ class _Residual:
 LATTICE_SHARE = 0.5
 #: :func:`find_lattices`: at most this many candidates per axis.
 LATTICE_CANDIDATES = 4
+#: :func:`find_lattices`: candidates whose cells differ in size by less than this share are the same one.
+LATTICE_DISTINCT = 0.03
 #: :func:`sharpen_lattice`: pixels either end of a lattice may move from the box's ends.
 LATTICE_REACH = 4.0
 #: :func:`find_lattices`: the least contrast (mean change on the lattice's edges over the mean change halfway
@@ -191,11 +195,15 @@ def find_lattices(change: np.ndarray, min_cell: float = 2.0) -> list[np.ndarray]
         best_ends.append((first[k], last[k]))
         scores.append(score[k])
     scores = np.array(scores)
-    found = []
+    found, periods = [], []
     for i in np.argsort(-scores, kind="stable"):
         if len(found) == LATTICE_CANDIDATES or scores[i] <= 0 or scores[i] < LATTICE_SHARE * scores.max():
             break
         n = int(counts[i])
+        period = (best_ends[i][1] - best_ends[i][0]) / n
+        if any(abs(period - p) < LATTICE_DISTINCT * p for p in periods):
+            continue  # the same lattice with its ends a cell further: not another candidate
+        periods.append(period)
         edges = best_ends[i][0] + (best_ends[i][1] - best_ends[i][0]) * np.arange(n + 1) / n
         cell = (edges[-1] - edges[0]) / n
         on = change[np.clip(np.ceil(edges - 0.5).astype(np.int64), 1, size - 1)].mean()
@@ -253,6 +261,7 @@ def misfit_of(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, pla
     over the blocks whose pixels are all cells' data, so only those blocks are transformed."""
     data = cell >= 0
     full = _blocks(data).all(axis=(2, 3))
+    full &= (np.arange(full.shape[0]) % max(1, full.sum() // MISFIT_BLOCKS) == 0)[:, None]  # a sample
     if not full.any():
         return float("nan")
     luma = planes[0].astype(np.float32, copy=True)
@@ -528,9 +537,10 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
         colours = table_ycbcr(table.rgb)
         return misfit_of(stored, subsampled, planes, lattice.cell, colours[entries]), entries, colours
 
-    # the candidates told apart by how well cells of one colour each explain the file, one axis at a time
-    x_edges = min(candidates[0], key=lambda e: first_guess(_Lattice(e, candidates[1][0], region_data), scale)[0])
-    y_edges = min(candidates[1], key=lambda e: first_guess(_Lattice(x_edges, e, region_data), scale)[0])
+    # the candidates told apart by how well cells of one colour each explain the file, every pair (one axis
+    # at a time goes wrong when the other axis starts on a wrong candidate)
+    x_edges, y_edges = min(((x, y) for x in candidates[0] for y in candidates[1]),
+                           key=lambda pair: first_guess(_Lattice(*pair, region_data), scale)[0])
     chosen = first_guess(_Lattice(x_edges, y_edges, region_data), scale)[0]
     for halved in ((_halved(x_edges), y_edges), (x_edges, _halved(y_edges))):
         if first_guess(_Lattice(*halved, region_data), scale)[0] < TOO_COARSE * chosen:
