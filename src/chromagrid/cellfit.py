@@ -539,11 +539,15 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
 
     # the candidates told apart by how well cells of one colour each explain the file, every pair (one axis
     # at a time goes wrong when the other axis starts on a wrong candidate)
+    # strokes left out first, on the likeliest lattice, or a gridline over Greys decides which one fits best
+    likeliest = _Lattice(candidates[0][0], candidates[1][0], region_data)
+    likeliest.leave_out_strokes(region_u)
+    clean = likeliest.cell >= 0
     x_edges, y_edges = min(((x, y) for x in candidates[0] for y in candidates[1]),
-                           key=lambda pair: first_guess(_Lattice(*pair, region_data), scale)[0])
-    chosen = first_guess(_Lattice(x_edges, y_edges, region_data), scale)[0]
+                           key=lambda pair: first_guess(_Lattice(*pair, clean), scale)[0])
+    chosen = first_guess(_Lattice(x_edges, y_edges, clean), scale)[0]
     for halved in ((_halved(x_edges), y_edges), (x_edges, _halved(y_edges))):
-        if first_guess(_Lattice(*halved, region_data), scale)[0] < TOO_COARSE * chosen:
+        if first_guess(_Lattice(*halved, clean), scale)[0] < TOO_COARSE * chosen:
             return None  # cells half as wide explain the file much better: these merge several cells
     lattice = _Lattice(x_edges, y_edges, region_data)
     lattice.leave_out_strokes(region_u)
