@@ -77,6 +77,11 @@ def table_ycbcr(rgb8: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(rgb8, np.float64) @ JFIF.T + [0.0, 128.0, 128.0])
 
 
+def _weights(table: np.ndarray) -> np.ndarray:
+    """Each coefficient's inverse variance: its rounding, uniform over ``q``, plus the encoder's own."""
+    return (12.0 / (table.astype(np.float64) ** 2 + ENCODER_ROUNDING)).astype(np.float32)
+
+
 class _Residual:
     """The misfit of painted planes against the file's coefficients, kept up to date as cells change.
 
@@ -88,7 +93,7 @@ class _Residual:
     def __init__(self, stored: list[tuple[np.ndarray, np.ndarray]], step: int, planes: list[np.ndarray]):
         self.step = step  # chroma subsampling: 2 for 4:2:0, 1 for 4:4:4
         self.stored = [(c * q).astype(np.float32) for c, q in stored]
-        self.weight = [(12.0 / (q.astype(np.float64) ** 2 + ENCODER_ROUNDING)).astype(np.float32) for _, q in stored]
+        self.weight = [_weights(q) for _, q in stored]
         self.r = [dctn(_blocks(self._own(k, p) - 128.0), axes=(2, 3), norm="ortho") - self.stored[k]
                   for k, p in enumerate(planes)]
         self.g = [_unblocks(idctn(w * r, axes=(2, 3), norm="ortho")) for w, r in zip(self.weight, self.r)]
@@ -147,6 +152,24 @@ LATTICE_REACH = 4.0
 MIN_LATTICE_CONTRAST = 0.25
 
 
+def _boundary(edges: np.ndarray) -> np.ndarray:
+    """The pixel boundary each edge falls on in a nearest-neighbour rendering (b: between pixels b - 1, b)."""
+    return np.ceil(edges - 0.5).astype(np.int64)
+
+
+def _excess(change: np.ndarray) -> np.ndarray:
+    """``change`` over its mean on the box's inner boundaries."""
+    return change - change[1:-1].mean() if len(change) > 3 else change
+
+
+def _excess_on(edges: np.ndarray, excess: np.ndarray) -> np.ndarray:
+    """Summed ``excess`` on the boundaries inside the box that edges (..., n + 1) fall on."""
+    size = len(excess) - 1
+    boundary = _boundary(edges)
+    inside = (boundary >= 1) & (boundary <= size - 1)
+    return np.where(inside, excess[np.clip(boundary, 0, size)], 0.0).sum(axis=-1)
+
+
 def find_lattices(change: np.ndarray, min_cell: float = 2.0) -> list[np.ndarray]:
     """Candidate lattices of equal cells over a box along one axis, from the colour change on each pixel
     boundary, most likely first.
@@ -176,21 +199,15 @@ def find_lattices(change: np.ndarray, min_cell: float = 2.0) -> list[np.ndarray]
         The edges of each candidate (pixel coordinates; the ends near 0 and ``size``); empty when none.
     """
     size = len(change) - 1
-    excess = change - np.mean(change[1:-1]) if size > 2 else change
+    excess = _excess(change)
     shifts = np.arange(-LATTICE_REACH, LATTICE_REACH + 1.0)
     first, last = np.repeat(shifts, len(shifts)), np.tile(size + shifts, len(shifts))  # every pair of ends
-
-    def on_edges(edges: np.ndarray) -> np.ndarray:
-        """Summed excess on the boundaries the edges (..., n + 1) fall on inside the box."""
-        boundary = np.ceil(edges - 0.5).astype(np.int64)
-        inside = (boundary >= 1) & (boundary <= size - 1)
-        return np.where(inside, excess[np.clip(boundary, 0, size)], 0.0).sum(axis=-1)
 
     counts = np.arange(2, int(size / min_cell) + 1)
     best_ends, scores = [], []
     for n in counts:
         lattices = first[:, None] + (last - first)[:, None] * (np.arange(n + 1) / n)
-        score = on_edges(lattices)
+        score = _excess_on(lattices, excess)
         k = int(np.argmax(score))
         best_ends.append((first[k], last[k]))
         scores.append(score[k])
@@ -206,8 +223,8 @@ def find_lattices(change: np.ndarray, min_cell: float = 2.0) -> list[np.ndarray]
         periods.append(period)
         edges = best_ends[i][0] + (best_ends[i][1] - best_ends[i][0]) * np.arange(n + 1) / n
         cell = (edges[-1] - edges[0]) / n
-        on = change[np.clip(np.ceil(edges - 0.5).astype(np.int64), 1, size - 1)].mean()
-        halfway = change[np.clip(np.ceil(edges[:-1] + cell / 2 - 0.5).astype(np.int64), 1, size - 1)].mean()
+        on = change[np.clip(_boundary(edges), 1, size - 1)].mean()
+        halfway = change[np.clip(_boundary(edges[:-1] + cell / 2), 1, size - 1)].mean()
         if on >= (1.0 + MIN_LATTICE_CONTRAST) * halfway:
             found.append(sharpen_lattice(edges, change))
     return found
@@ -234,15 +251,12 @@ def sharpen_lattice(edges: np.ndarray, change: np.ndarray, reach: float = LATTIC
     reach : float
         Pixels either end may move.
     """
-    n, size = len(edges) - 1, len(change) - 1
-    excess = change - change[1:-1].mean()
-    steps = np.arange(n + 1) / n
+    excess = _excess(change)
+    steps = np.arange(len(edges)) / (len(edges) - 1)
 
     def scores(first: np.ndarray, last: np.ndarray) -> np.ndarray:
         lattice = first[:, None, None] + (last[None, :, None] - first[:, None, None]) * steps  # (F, L, n + 1)
-        boundary = np.ceil(lattice - 0.5).astype(np.int64)
-        inside = (boundary >= 1) & (boundary <= size - 1)
-        return np.where(inside, excess[np.clip(boundary, 0, size)], 0.0).sum(axis=-1)
+        return _excess_on(lattice, excess)
 
     coarse = np.arange(-reach, reach + 1e-9, 0.1)
     score = scores(edges[0] + coarse, edges[-1] + coarse)
@@ -267,7 +281,7 @@ def misfit_of(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, pla
     luma = planes[0].astype(np.float32, copy=True)
     luma[data] = colours[cell[data], 0]
     coefficients, table = stored[0]
-    weight = (12.0 / (table.astype(np.float64) ** 2 + ENCODER_ROUNDING)).astype(np.float32)
+    weight = _weights(table)
     residual = dctn(_blocks(luma - 128.0)[full], axes=(1, 2), norm="ortho") - coefficients[full] * table
     return float((weight * residual ** 2).mean())
 
