@@ -130,7 +130,7 @@ def measure(mode: str, figure: Path, output: Path, tile: int) -> dict:
     import chromagrid.tiles
     import dask  # noqa: F401 - imported before the baseline, as in a worker
 
-    from chromagrid.image import image_size
+    from chromagrid.io.image import image_size
 
     width, height = image_size(figure, 10**9)
     config = {"input": str(figure), "output": [str(output)], "scale": {"cmap": "viridis", "vmin": 0, "vmax": 1},

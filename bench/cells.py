@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Cells benchmark: chromagrid.cells on every ``cells`` case of the public corpus (../shared/bench).
+"""Cells benchmark: chromagrid.heatmap.cells on every ``cells`` case of the public corpus (../shared/bench).
 
     .venv/bin/python bench/cells.py [--manifest PATH] [--out DIR] [--id ID ...] [--mode auto|given|both]
 
-Each case runs twice through the public API, ``chromagrid.cells``:
+Each case runs twice through the public API, ``chromagrid.heatmap.cells``:
 
 * **auto**: only the image, the colormap (``cmap``, ``cmap_n`` as ``ncolors``
   when it is not 256), the norm and the range: the heat-map area and the grid

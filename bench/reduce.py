@@ -175,9 +175,9 @@ def draw(path: Path, n: int) -> None:
 
 
 def decoded_field(path: Path) -> np.ndarray:
-    from chromagrid.colorscale import from_colormap
-    from chromagrid.decode import decode
-    from chromagrid.image import read_image
+    from chromagrid.scale.colorscale import from_colormap
+    from chromagrid.decode.core import decode
+    from chromagrid.io.image import read_image
 
     image = read_image(path)
     return decode(image.rgb, from_colormap("viridis", "linear", 0.0, 1.0)).value
@@ -185,7 +185,7 @@ def decoded_field(path: Path) -> np.ndarray:
 
 def speed_16mp(folder: Path) -> None:
     from chromagrid import Reduce
-    from chromagrid.reduce import reduce_field
+    from chromagrid.reduce.cluster import reduce_field
 
     path = folder / "field_16mp.png"
     draw(path, 4000)
@@ -207,7 +207,7 @@ def speed_16mp(folder: Path) -> None:
 
 
 def speed_4mp(folder: Path, dbscan_pixels: int | None) -> bool:
-    from chromagrid.reduce import (canonical_labels, gradient_mask, label_components, label_dbscan,
+    from chromagrid.reduce.cluster import (canonical_labels, gradient_mask, label_components, label_dbscan,
                                    neighbourhood, value_levels)
 
     path = folder / "field_4mp.png"

@@ -14,7 +14,7 @@
      RGB, queried with every pixel (timed on ``--plain-mp`` megapixels of
      rows spread over the image and scaled linearly to the full image: the
      per-pixel query cost does not depend on the image size);
-   * chromagrid's colour-to-value step: ``chromagrid.decode.decode()`` on the
+   * chromagrid's colour-to-value step: ``chromagrid.decode.core.decode()`` on the
      already read array (and, for information, the overlay clean-up the
      pipeline runs after it);
    The steps take turns (read, plain, decode, read, ...) so that each sees
@@ -112,8 +112,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args(argv)
 
-    from chromagrid.colorscale import from_colormap
-    from chromagrid.decode import clean_overlays, decode
+    from chromagrid.scale.colorscale import from_colormap
+    from chromagrid.decode.core import clean_overlays, decode
 
     scale = from_colormap("viridis", vmin=0.0, vmax=1.0)
     plain = plain_decoder()

@@ -11,7 +11,7 @@ from scipy.ndimage import gaussian_filter
 from scipy.spatial import cKDTree
 
 import chromagrid
-from chromagrid.cellfit import (
+from chromagrid.decode.cellfit import (
     CellFit,
     find_lattices,
     misfit_of,
@@ -20,9 +20,9 @@ from chromagrid.cellfit import (
     sharpen_lattice,
     table_ycbcr,
 )
-from chromagrid.colorscale import from_colorbar, from_colormap, resolve_colormap
-from chromagrid.decode import decode
-from chromagrid.jpeg import read_window
+from chromagrid.scale.colorscale import from_colorbar, from_colormap, resolve_colormap
+from chromagrid.decode.core import decode
+from chromagrid.decode.jpeg import read_window
 
 CELLS = (48, 64)
 
@@ -81,7 +81,7 @@ def test_a_jpeg_raster_decodes_near_its_quantization_floor(jet_figure):
 
 
 def fit_inputs(path, box, scale):
-    """raster_positions' inputs for a JPEG's box, as :func:`chromagrid.jpeg.refine` gives them."""
+    """raster_positions' inputs for a JPEG's box, as :func:`chromagrid.decode.jpeg.refine` gives them."""
     window = read_window(path, box)
     stored, (height, width) = window.whole_mcus()
     planes = [p[:height, :width] for p in window.planes()]

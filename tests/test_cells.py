@@ -23,7 +23,7 @@ from conftest import pixel_box  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import chromagrid  # noqa: E402
-from chromagrid.cells import CellsError, GridNotFoundError  # noqa: E402
+from chromagrid.heatmap.cells import CellsError, GridNotFoundError  # noqa: E402
 
 RNG = np.random.default_rng(5)
 

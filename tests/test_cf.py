@@ -18,8 +18,8 @@ from pyproj import CRS
 
 import chromagrid
 from chromagrid.errors import ConfigError
-from chromagrid.export import ExportOptions, write_grid
-from chromagrid.georef import extent_transform, make_grid
+from chromagrid.export.grid import ExportOptions, write_grid
+from chromagrid.geo.georef import extent_transform, make_grid
 from conftest import draw_figure, truth_per_pixel
 
 # loading the compliance checker's plugins announces a deprecated one (ioos_sos) we do not use

@@ -14,7 +14,7 @@ from PIL import Image
 
 import chromagrid
 from chromagrid import Reduce, Tolerance
-from chromagrid.checks import exceeded, reconstruct, reconstruct_at, reconstruction_errors
+from chromagrid.reduce.checks import exceeded, reconstruct, reconstruct_at, reconstruction_errors
 from chromagrid.cli import EXIT_ABOVE_TOLERANCE, main
 
 

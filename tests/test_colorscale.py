@@ -15,7 +15,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm, Normalize
 from PIL import Image
 
 import chromagrid
-from chromagrid.colorscale import (colorbar_orientation, from_colorbar, from_colormap, from_colors,
+from chromagrid.scale.colorscale import (colorbar_orientation, from_colorbar, from_colormap, from_colors,
                                    list_colormaps, resolve_colormap, sample_colorbar)
 from chromagrid.errors import ColorScaleError, ConfigError
 from conftest import draw_figure, smooth_field, truth_per_pixel

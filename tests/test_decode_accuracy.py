@@ -16,8 +16,8 @@ import pytest
 from matplotlib.colors import BoundaryNorm, LogNorm, Normalize
 
 import chromagrid
-from chromagrid.colorscale import from_colormap, from_colors
-from chromagrid.decode import clean_overlays, decode
+from chromagrid.scale.colorscale import from_colormap, from_colors
+from chromagrid.decode.core import clean_overlays, decode
 from conftest import draw_figure, pixel_box, smooth_field
 
 EPS = 1e-6
@@ -233,8 +233,8 @@ def test_clean_overlays_leaves_a_clean_figure_alone():
 
 def test_jpeg_colour_averaging_beats_averaging_decoded_values(tmp_path):
     """Averaging JPEG colours (YCbCr) before decoding them is closer to the drawn array than averaging values."""
-    from chromagrid.decode import smooth_values
-    from chromagrid.image import read_image
+    from chromagrid.decode.core import smooth_values
+    from chromagrid.io.image import read_image
 
     data = smooth_field(40, 50, 0.0, 1.0)
     fig = draw_figure(tmp_path, data, "viridis", Normalize(0.0, 1.0), name="field.jpg",

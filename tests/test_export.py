@@ -18,7 +18,7 @@ from matplotlib.colors import Normalize
 
 import chromagrid
 from chromagrid.errors import OutputError
-from chromagrid.export import atomic_output, grid_format, write_grid
+from chromagrid.export.grid import atomic_output, grid_format, write_grid
 from conftest import chromagrid_command, draw_figure, smooth_field, truth_per_pixel
 
 VMIN, VMAX = 0.0, 0.7

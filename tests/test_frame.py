@@ -9,10 +9,10 @@ from PIL import Image
 
 import chromagrid
 from chromagrid import pipeline, tiles
-from chromagrid.colorscale import from_colormap
+from chromagrid.scale.colorscale import from_colormap
 from chromagrid.config import validate_config
-from chromagrid.frame import Frame, find_frame
-from chromagrid.image import read_image
+from chromagrid.decode.frame import Frame, find_frame
+from chromagrid.io.image import read_image
 
 CELL = 4  # pixels per data cell: the box is 240 x 240 pixels
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from pyproj import CRS
 
-from chromagrid.axes import Axis, axes_extent
+from chromagrid.geo.axes import Axis, axes_extent
 from chromagrid.cli import main
 from chromagrid.config import validate_config
 from chromagrid.errors import ConfigError
-from chromagrid.gcp import (GCP, MIN_GCPS, POINTS_HEADER, TRANSFORMS, GeorefError, fit_transform, format_points,
+from chromagrid.geo.gcp import (GCP, MIN_GCPS, POINTS_HEADER, TRANSFORMS, GeorefError, fit_transform, format_points,
                             gcp_residuals, parse_points, read_points, write_points)
 from conftest import chromagrid_command
 

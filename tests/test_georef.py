@@ -26,7 +26,7 @@ from pyproj import Transformer  # noqa: E402
 import chromagrid  # noqa: E402
 from chromagrid.cli import main  # noqa: E402
 from chromagrid.errors import ConfigError  # noqa: E402
-from chromagrid.gcp import GCP, TRANSFORMS, write_points  # noqa: E402
+from chromagrid.geo.gcp import GCP, TRANSFORMS, write_points  # noqa: E402
 from conftest import draw_figure, truth_per_pixel  # noqa: E402
 
 VMAX = 0.7
@@ -286,13 +286,13 @@ def test_gcps_from_a_qgis_points_file_in_a_config(tmp_path, figures):
     """A config naming a .points file (relative to the config); the CRS comes from the file's #CRS line."""
     rows = _gcp_rows(LAEA, n=8)
     write_points(tmp_path / "gcps" / "laea.png.points", [GCP(*r) for r in rows],
-                 chromagrid.georef.parse_crs("EPSG:3035"))
+                 chromagrid.geo.georef.parse_crs("EPSG:3035"))
     config = {"input": str(figures["laea"]), "box": list(BOX), "output": "out/field.nc",
               "scale": {"cmap": "viridis", "vmin": 0, "vmax": VMAX},
               "georef": {"gcps_file": "gcps/laea.png.points", "transform": "polynomial1"}}
     (tmp_path / "run.yaml").write_text(yaml.safe_dump(config))
     result = chromagrid.run(tmp_path / "run.yaml")
-    assert chromagrid.georef.grid_crs(result.grid).to_epsg() == 3035
+    assert chromagrid.geo.georef.grid_crs(result.grid).to_epsg() == 3035
     _assert_field(result.grid, LAEA)
     assert (tmp_path / "out" / "field.nc").is_file()
 

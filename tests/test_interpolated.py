@@ -1,4 +1,4 @@
-"""The resampled-rendering stage (chromagrid.interpolated) on figures drawn with matplotlib.
+"""The resampled-rendering stage (chromagrid.decode.interpolated) on figures drawn with matplotlib.
 
 Data-stage bilinear ``imshow`` makes every pixel whose stencil touches a masked
 cell transparent, so the valid areas lose half a cell along each masked edge.
@@ -23,7 +23,7 @@ from matplotlib.colors import Normalize
 from PIL import Image
 
 import chromagrid
-from chromagrid.interpolated import (
+from chromagrid.decode.interpolated import (
     grow_margins,
     plain_background,
     restore_margins,

@@ -9,8 +9,8 @@ from PIL import Image
 from scipy.fft import dctn
 
 import chromagrid
-from chromagrid.decode import sigma_filter
-from chromagrid.jpeg import (CONTINUOUS_EVENNESS, _JFIF_INVERSE, blocks, halve, local_quadratic, read_window,
+from chromagrid.decode.core import sigma_filter
+from chromagrid.decode.jpeg import (CONTINUOUS_EVENNESS, _JFIF_INVERSE, blocks, halve, local_quadratic, read_window,
                              step_evenness)
 
 CELLS = (40, 50)

@@ -14,7 +14,7 @@ from pyproj import CRS
 
 import chromagrid
 from chromagrid import ConfigError, Reduce
-from chromagrid.points import write_points
+from chromagrid.export.points import write_points
 
 EXTENT_3857 = (-1.2e6, 1.8e6, 4.0e6, 6.2e6)     # left right bottom top, metres
 

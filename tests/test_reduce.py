@@ -18,9 +18,9 @@ from scipy.spatial import cKDTree
 
 import chromagrid
 from chromagrid import ConfigError, Reduce
-from chromagrid.colorscale import from_colormap
+from chromagrid.scale.colorscale import from_colormap
 from chromagrid.config import validate_config
-from chromagrid.reduce import (canonical_labels, gradient_mask, label_components, label_dbscan, neighbourhood,
+from chromagrid.reduce.cluster import (canonical_labels, gradient_mask, label_components, label_dbscan, neighbourhood,
                                reduce_field, value_levels)
 
 WIDTH, HEIGHT, N_STATIONS = 220, 180, 200
@@ -293,7 +293,7 @@ def test_error_bounded_reduction_meets_its_target_on_a_smooth_field(tmp_path):
 
 def test_search_reports_when_the_target_cannot_be_met(smooth, monkeypatch):
     """Only exact plateaus (gradient_tol 0): the pixels between them stay without a point of their own."""
-    import chromagrid.reduce as reduce_module
+    import chromagrid.reduce.cluster as reduce_module
 
     monkeypatch.setattr(reduce_module, "SEARCH_TOL_FACTORS", (0.0,))
     path, _ = smooth

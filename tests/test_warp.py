@@ -8,7 +8,7 @@ import pytest
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from chromagrid.warp import TargetGrid, WarpError, outline, target_grid, warp_arrays
+from chromagrid.geo.warp import TargetGrid, WarpError, outline, target_grid, warp_arrays
 
 H, W = 60, 80
 INDEX = (np.arange(H)[:, None] * 1000 + np.arange(W)[None, :]).astype(np.float32)  # value = row*1000 + col

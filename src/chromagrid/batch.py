@@ -49,10 +49,10 @@ from typing import Annotated, Any, TextIO
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from . import __version__
-from .config import Config, as_list, format_validation_error, read_config_file, validate_config
-from .errors import ChromagridError, ConfigError
-from .image import file_sha256
+from chromagrid._version import __version__
+from chromagrid.config import Config, as_list, format_validation_error, read_config_file, validate_config
+from chromagrid.errors import ChromagridError, ConfigError
+from chromagrid.io.image import file_sha256
 
 #: Fields an output template may use.
 TEMPLATE_FIELDS = ("stem", "name", "suffix", "parent", "index")
@@ -125,7 +125,7 @@ def load_batch_config(path: str | os.PathLike) -> BatchConfig:
 
 
 def _check_template(template: str, source: str) -> None:
-    from .export import grid_format
+    from chromagrid.export.grid import grid_format
 
     try:
         template.format(stem="s", name="s.png", suffix=".png", parent="p", index=0)
@@ -244,7 +244,7 @@ def render_outputs(templates: list[str], path: Path, index: int, base: Path) -> 
 
 def read_stamp(path: Path) -> dict:
     """The provenance attributes of an existing output (NetCDF global attributes or GeoTIFF tags)."""
-    from .export import grid_format
+    from chromagrid.export.grid import grid_format
 
     if grid_format(path) == "netcdf":
         import netCDF4
@@ -297,7 +297,7 @@ def plan_batch(path: str | os.PathLike, force: bool = False) -> Plan:
         same output). A figure whose own resolved config is wrong does not stop
         the batch: it is an ``invalid`` item, reported as failed.
     """
-    from .pipeline import config_sha256
+    from chromagrid.pipeline import config_sha256
 
     path = Path(path)
     source = str(path)
@@ -424,9 +424,9 @@ def run_item(config: Config) -> dict:
     """
     import dask
 
-    from . import tiles
-    from .image import image_size
-    from .pipeline import config_sha256, run
+    from chromagrid import tiles
+    from chromagrid.io.image import image_size
+    from chromagrid.pipeline import config_sha256, run
 
     start = time.perf_counter()
     record: dict[str, Any] = {"input": str(config.input), "status": FAILED, "error": None, "outputs": [],
@@ -642,7 +642,7 @@ def execute(plan: Plan, client, task: Callable[[Config], dict] = run_item,
 
 def write_manifest(report: BatchReport, path: Path | None = None) -> Path:
     """Write the JSON run manifest (atomically) and return its path."""
-    from .export import atomic_output
+    from chromagrid.io.files import atomic_output
 
     path = Path(path or report.plan.manifest)
     data = {

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from .errors import ChromagridError
+from chromagrid.errors import ChromagridError
 
 
 def _add_scale_options(p: argparse.ArgumentParser) -> None:
@@ -86,8 +86,8 @@ def _cells_config(a: argparse.Namespace) -> dict:
 
 def _cells(a: argparse.Namespace) -> int:
     """``chromagrid cells``: find the grid of cells and write the matrix."""
-    from .config import validate_cells_config
-    from .pipeline import run_cells
+    from chromagrid.config import validate_cells_config
+    from chromagrid.pipeline import run_cells
 
     return _print_cells(run_cells(validate_cells_config(_cells_config(a), source="arguments")), a.json)
 
@@ -180,9 +180,9 @@ def _georef(a: argparse.Namespace) -> int:
     """``chromagrid georef``: fit a GCP transform and print the per-GCP residuals and RMSE."""
     from pathlib import Path
 
-    from .gcp import fit_transform, gcp_residuals, gcps_from_list, read_points, write_points
-    from .georef import parse_crs
-    from .image import image_size
+    from chromagrid.geo.gcp import fit_transform, gcp_residuals, gcps_from_list, read_points, write_points
+    from chromagrid.geo.georef import parse_crs
+    from chromagrid.io.image import image_size
 
     width, height = image_size(a.image)
     if a.gcp is not None:
@@ -246,10 +246,10 @@ def _reduce_from_args(a: argparse.Namespace) -> dict:
 
 def _with_fail_threshold(config, percent: float):
     """A loaded config with its reconstruction RMSE tolerance set to ``percent``."""
-    from .config import Tolerance, validate_config
+    from chromagrid.config import Tolerance, validate_config
 
     if percent <= 0:
-        from .errors import ConfigError
+        from chromagrid.errors import ConfigError
 
         raise ConfigError(f"--fail-on-error-above must be a positive percentage (got {percent})")
     settings = config.reduce_settings
@@ -277,7 +277,7 @@ def _print_result(result, as_json: bool) -> None:
     georef = summary.get("georef")
     if georef is not None:
         if georef.get("gcps") is not None:
-            from .gcp import GCPReport
+            from chromagrid.geo.gcp import GCPReport
 
             print(GCPReport.from_dict(georef["gcps"]).table())
         print(f"grid: {georef['grid']}")
@@ -297,7 +297,7 @@ def _print_result(result, as_json: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from chromagrid._version import __version__
 
     parser = argparse.ArgumentParser(prog="chromagrid", description="Turn colour-mapped figures back into data.")
     parser.add_argument("--version", action="version", version=f"chromagrid {__version__}")
@@ -382,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from .batch import format_plan, format_summary, plan_batch, plan_json, run_batch
+    from chromagrid.batch import format_plan, format_summary, plan_batch, plan_json, run_batch
 
     if args.dry_run:
         plan = plan_batch(args.config, force=args.force)
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "colormaps":
-            from .colorscale import list_colormaps
+            from chromagrid.scale.colorscale import list_colormaps
 
             names = list_colormaps(args.pattern)
             if not names:
@@ -417,20 +417,20 @@ def main(argv: list[str] | None = None) -> int:
             return _georef(args)
         if args.command == "cells":
             return _cells(args)
-        from .config import read_config_file
-        from .pipeline import run
+        from chromagrid.config import read_config_file
+        from chromagrid.pipeline import run
 
         if args.command == "decode":
-            from .config import validate_config
+            from chromagrid.config import validate_config
 
             config = validate_config(_decode_config(args), source="arguments")
             result = run(config)
         elif read_config_file(args.config).get("kind") == "cells":
-            from .pipeline import run_cells
+            from chromagrid.pipeline import run_cells
 
             return _print_cells(run_cells(args.config), args.json)
         elif args.fail_on_error_above is not None:
-            from .config import load_config
+            from chromagrid.config import load_config
 
             result = run(_with_fail_threshold(load_config(args.config), args.fail_on_error_above))
         else:

@@ -19,10 +19,11 @@ import yaml
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       field_validator, model_validator)
 
-from .colorscale import ColorScaleError, resolve_colormap
-from .decode import DEFAULT_MAX_DISTANCE
-from .errors import ConfigError
-from .image import DEFAULT_MAX_PIXELS
+from chromagrid.scale.colorscale import ColorScaleError, resolve_colormap
+from chromagrid.decode.core import DEFAULT_MAX_DISTANCE
+from chromagrid.errors import ConfigError
+from chromagrid.reduce.settings import Reduce, Tolerance
+from chromagrid.io.image import DEFAULT_MAX_PIXELS
 
 Box = tuple[int, int, int, int]
 Extent = tuple[float, float, float, float]
@@ -49,7 +50,7 @@ def as_list(value):
 
 def _known_suffixes(format_function: str):
     """After-validator: each path's suffix is one ``chromagrid.MODULE.FUNCTION`` knows (imported lazily)."""
-    module, function = format_function.split(".")
+    module, function = format_function.rsplit(".", 1)
 
     def check(paths: list[Path]) -> list[Path]:
         format_of = getattr(importlib.import_module(f"chromagrid.{module}"), function)
@@ -74,9 +75,9 @@ def _single_suffix(key: str, suffix: str, what: str):
     return check
 
 
-GridPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("export.grid_format"))]
-PointPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("points.points_format"))]
-MatrixPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("cells.matrix_format"))]
+GridPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("export.grid.grid_format"))]
+PointPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("export.points.points_format"))]
+MatrixPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("heatmap.cells.matrix_format"))]
 ReportPath = Annotated[Path | None, AfterValidator(_single_suffix("report", ".json", "the report is JSON"))]
 FigurePath = Annotated[Path | None, AfterValidator(_single_suffix("figure", ".png", "the diagnostic figure is a PNG"))]
 
@@ -202,7 +203,7 @@ class AxesConfig(_Section):
 
     @model_validator(mode="after")
     def _ticks(self):
-        from .axes import Axis
+        from chromagrid.geo.axes import Axis
 
         for name in ("x", "y"):
             try:
@@ -212,8 +213,8 @@ class AxesConfig(_Section):
         return self
 
     def axis(self, name: str):
-        """The calibrated :class:`chromagrid.axes.Axis` ``x`` or ``y``."""
-        from .axes import Axis
+        """The calibrated :class:`chromagrid.geo.axes.Axis` ``x`` or ``y``."""
+        from chromagrid.geo.axes import Axis
 
         return Axis(getattr(self, name), getattr(self, f"{name}_scale"))
 
@@ -243,7 +244,7 @@ class GeorefConfig(_Section):
 
     def load_gcps(self):
         """(GCPs, CRS of the file or None) from ``gcps`` or ``gcps_file``; ([], None) without GCPs."""
-        from .gcp import gcps_from_list, read_points
+        from chromagrid.geo.gcp import gcps_from_list, read_points
 
         if self.gcps is not None:
             return gcps_from_list(self.gcps), None
@@ -260,9 +261,9 @@ class GeorefConfig(_Section):
 
     @model_validator(mode="after")
     def _georef_consistent(self):
-        from .errors import ChromagridError
-        from .gcp import check_gcp_count
-        from .georef import parse_crs
+        from chromagrid.errors import ChromagridError
+        from chromagrid.geo.gcp import check_gcp_count
+        from chromagrid.geo.georef import parse_crs
 
         sources = [k for k in ("extent", "axes", "gcps", "gcps_file") if getattr(self, k) is not None]
         if len(sources) > 1:
@@ -302,7 +303,7 @@ class GeorefConfig(_Section):
     def _crs(cls, crs):
         if crs is None:
             return None
-        from .georef import parse_crs
+        from chromagrid.geo.georef import parse_crs
 
         crs = str(crs)
         try:
@@ -320,7 +321,7 @@ class GeorefConfig(_Section):
 
 
 class ExportConfig(_Section):
-    """How grid files are written (see :class:`chromagrid.export.ExportOptions`)."""
+    """How grid files are written (see :class:`chromagrid.export.grid.ExportOptions`)."""
 
     compress: Literal["deflate", "lzw", "zstd", "none"] = Field(
         "deflate", description="GeoTIFF compression; NetCDF uses zlib unless none")
@@ -332,8 +333,8 @@ class ExportConfig(_Section):
     aux_xml: bool = Field(False, description="also write GDAL's .aux.xml beside each GeoTIFF")
 
     def options(self):
-        """These settings as :class:`chromagrid.export.ExportOptions`."""
-        from .export import ExportOptions
+        """These settings as :class:`chromagrid.export.grid.ExportOptions`."""
+        from chromagrid.export.grid import ExportOptions
 
         return ExportOptions(**self.model_dump())
 
@@ -342,55 +343,6 @@ class ImageConfig(_Section):
     """Image reading limits."""
 
     max_pixels: int = Field(DEFAULT_MAX_PIXELS, gt=0, description="refuse images with more pixels than this")
-
-
-class Tolerance(_Section):
-    """Largest acceptable errors of a reduction; a check above one is reported (and the CLI exits 3)."""
-
-    rmse_percent: float | None = Field(None, gt=0, description="reconstruction RMSE, % of vmax - vmin")
-    p99_percent: float | None = Field(None, gt=0, description="99th-percentile reconstruction error, % of range")
-    max_abs_percent: float | None = Field(None, gt=0, description="largest reconstruction error, % of range")
-    delta_e_mean: float | None = Field(None, gt=0, description="mean colour round-trip delta E")
-    delta_e_p95: float | None = Field(None, gt=0, description="95th-percentile colour round-trip delta E")
-
-
-class Reduce(_Section):
-    """Reduce the decoded field to a sparse point cloud, and check what that costs.
-
-    Usable in a config file (``reduce:`` section) and in Python::
-
-        chromagrid.digitize(..., reduce=chromagrid.Reduce(gradient_tol=0.0, eps=1.5, min_samples=1))
-    """
-
-    gradient_tol: float | None = Field(0.0, ge=0, description="keep pixels whose value differs from each "
-                                       "neighbour's by at most this (value units; 0 keeps exact plateaus; "
-                                       "null keeps every valid pixel)")
-    eps: float = Field(1.5, gt=0, description="DBSCAN neighbourhood radius in pixels")
-    min_samples: int = Field(1, ge=1, description="DBSCAN core-point size; 1 makes every kept pixel a member")
-    method: Literal["auto", "components", "dbscan"] = Field(
-        "auto", description="components: connected-component labelling (eps < 2, min_samples 1); "
-        "dbscan: scikit-learn; auto: components where it gives the same clusters")
-    thin: int | None = Field(None, ge=2, description="split clusters along a square grid of this many pixels "
-                             "(several points for a large plateau)")
-    target_rmse_percent: float | None = Field(None, gt=0, description="search gradient_tol and thin for the "
-                                              "fewest points whose reconstruction RMSE meets this % of range")
-    reconstruct: Literal["linear", "nearest", "cubic"] = Field("linear", description="how the grid is rebuilt "
-                                                               "from the points (scipy griddata)")
-    outside: Literal["nearest", "nan"] = Field("nearest", description="reconstructed value outside the points' "
-                                               "convex hull: the nearest point's, or NaN")
-    tolerance: Tolerance = Tolerance()
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        if self.method == "components" and (self.min_samples != 1 or self.eps >= 2):
-            raise ValueError(f"method: components needs min_samples 1 and eps < 2 (got min_samples "
-                             f"{self.min_samples}, eps {self.eps}); use method: dbscan or auto")
-        if self.target_rmse_percent is not None:
-            fixed = sorted({"gradient_tol", "thin"} & self.model_fields_set)
-            if fixed:
-                raise ValueError(f"target_rmse_percent searches {' and '.join(fixed)} itself; "
-                                 f"remove {', '.join(fixed)} or target_rmse_percent")
-        return self
 
 
 #: The ``reduce:`` section's model under its section-style name.

@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from . import __version__
-from .colorscale import ColorScale, from_colorbar, from_colormap, from_colors
-from .config import Config, check_against_image, load_config, validate_config
-from .decode import Decoded, clean_overlays, decode, smooth_values
-from .errors import ChromagridError
-from .export import write_grid
-from .frame import Frame, find_frame
-from .georef import (GridPlan, PixelMapping, georeferenced_grid, make_grid, mapping_from_axes, mapping_from_extent,
+from chromagrid._version import __version__
+from chromagrid.scale.colorscale import ColorScale, from_colorbar, from_colormap, from_colors
+from chromagrid.config import Config, check_against_image, load_config, validate_config
+from chromagrid.decode.core import Decoded, clean_overlays, decode, smooth_values
+from chromagrid.errors import ChromagridError
+from chromagrid.export.grid import write_grid
+from chromagrid.decode.frame import Frame, find_frame
+from chromagrid.geo.georef import (GridPlan, PixelMapping, georeferenced_grid, make_grid, mapping_from_axes, mapping_from_extent,
                      mapping_from_gcps, parse_crs, pixel_transform, plan_grid)
-from .gridlines import Gridlines, find_gridlines
-from .image import RasterImage, image_size, read_image
-from .interpolated import LOSSY_TOLERANCE, plain_background, restore_margins
-from .jpeg import refine as refine_jpeg
+from chromagrid.decode.gridlines import Gridlines, find_gridlines
+from chromagrid.io.image import RasterImage, image_size, read_image
+from chromagrid.decode.interpolated import LOSSY_TOLERANCE, plain_background, restore_margins
+from chromagrid.decode.jpeg import refine as refine_jpeg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,7 +55,7 @@ class Result:
         coordinates), ``value``, ``n_pixels``, ``cluster``, ``row``, ``col``.
     checks : dict or None
         When reducing: reconstruction and colour round-trip errors, the
-        reduction ratio and the tolerance verdict (see :mod:`chromagrid.checks`).
+        reduction ratio and the tolerance verdict (see :mod:`chromagrid.reduce.checks`).
     reconstruction : xarray.DataArray or None
         When reducing: the grid rebuilt from the points.
     """
@@ -180,7 +180,7 @@ def provenance(config: Config, image: RasterImage, scale: ColorScale, box) -> di
 def plot_box(config: Config, image: RasterImage, scale: ColorScale) -> tuple[int, int, int, int]:
     """The box to decode: the config's, the whole image when none is given, or found (``box: auto``)."""
     if config.box == "auto":
-        from .region import find_plot_box
+        from chromagrid.find.region import find_plot_box
 
         colorbar = [config.scale.colorbar_box] if config.scale.colorbar_box is not None else []
         return find_plot_box(image.rgb, scale, max_distance=config.decode.max_distance, exclude=colorbar,
@@ -195,19 +195,19 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
     """The decode steps of :func:`run` on the plot box's pixels: colour to value, then overlay clean-up.
 
     Unless ``decode.overlays`` is ``keep``, the axes ``frame``
-    (:func:`~chromagrid.frame.find_frame`) is taken out: its blended edge
+    (:func:`~chromagrid.decode.frame.find_frame`) is taken out: its blended edge
     line is restored before decoding (covered, in JPEG), and the lines it
     covers take the values of the first line inside them (``mask``: no data);
-    ``gridlines`` (:func:`~chromagrid.gridlines.find_gridlines`) drawn across
+    ``gridlines`` (:func:`~chromagrid.decode.gridlines.find_gridlines`) drawn across
     the box are interpolated across from both sides.
     :mod:`chromagrid.tiles` calls this on each tile (with overlap) of a very
     large figure, so tiled and untiled runs decode the same way; it passes
     what is set by the whole figure: ``table``, the scale variant picked for
-    it (used by :func:`~chromagrid.decode.decode` instead of picking per
+    it (used by :func:`~chromagrid.decode.core.decode` instead of picking per
     tile), ``overlay_width``, the stroke width for the whole box's size, and
     the frame and gridlines that cross the tile. ``origin``,
     the image pixel (x, y) of ``rgb[0, 0]``, lets JPEG smoothing read the
-    file's own compressed data there (:mod:`chromagrid.jpeg`); tiles leave it
+    file's own compressed data there (:mod:`chromagrid.decode.jpeg`); tiles leave it
     out and smooth the pixels.
     """
     lossy = is_lossy(config.input)
@@ -287,7 +287,7 @@ def run(config: Config | dict | str | os.PathLike) -> Result:
             f"{config.input}: no pixel in box {list(box)} is within delta E {config.decode.max_distance} of the "
             f"colour scale '{scale.name}'; check the colormap, its reversal (_r), the box, or raise "
             "decode.max_distance")
-    if config.decode.native_grid:  # one value per cell of a nearest-neighbour raster (see chromagrid.cells)
+    if config.decode.native_grid:  # one value per cell of a nearest-neighbour raster (see chromagrid.heatmap.cells)
         return _run_native_grid(config, image, scale, tuple(box), decoded)
     distance = decoded.distance if config.decode.keep_distance else None
     attrs = provenance(config, image, scale, box)
@@ -358,8 +358,8 @@ def rgb_on_grid(plan: GridPlan, rgb_box: np.ndarray) -> np.ndarray:
 
 def reduce_and_check(result: Result, rgb_box: np.ndarray, settings) -> None:
     """Reduce ``result.grid`` to points, rebuild the grid from them and check the cost (fills the result)."""
-    from .checks import build_checks, checks_attrs, reconstruct
-    from .reduce import reduce_field, search
+    from chromagrid.reduce.checks import build_checks, checks_attrs, reconstruct
+    from chromagrid.reduce.cluster import reduce_field, search
 
     value = result.grid["value"].values
     x, y = result.grid["x"].values, result.grid["y"].values
@@ -380,9 +380,9 @@ def reduce_and_check(result: Result, rgb_box: np.ndarray, settings) -> None:
 
 def write_reduction_outputs(result: Result, rgb: np.ndarray) -> None:
     """Write the point files, the diagnostic figure and the JSON report a config asks for."""
-    from .export import atomic_output
-    from .georef import grid_crs, grid_transform
-    from .points import write_points
+    from chromagrid.io.files import atomic_output
+    from chromagrid.geo.georef import grid_crs, grid_transform
+    from chromagrid.export.points import write_points
 
     config, grid = result.config, result.grid
     attrs = {k: v for k, v in grid.attrs.items() if k != "chromagrid_transform"}  # checks included
@@ -392,7 +392,7 @@ def write_reduction_outputs(result: Result, rgb: np.ndarray) -> None:
                                            dict(grid["x"].attrs), dict(grid["y"].attrs),
                                            dict(grid["value"].attrs), grid_mapping=mapping))
     if config.figure is not None:
-        from .figure import draw_figure
+        from chromagrid.reduce.figure import draw_figure
 
         result.outputs.append(draw_figure(config.figure, rgb, result.box, grid["value"].values, result.points,
                                           result.reconstruction.values, result.scale, result.checks,
@@ -507,8 +507,8 @@ def _run_native_grid(config: Config, image: RasterImage, scale: ColorScale, box,
     """``decode.native_grid``: the grid at the raster's own resolution, one value per detected cell."""
     from affine import Affine
 
-    from .cells import native_grid
-    from .errors import ConfigError
+    from chromagrid.heatmap.cells import native_grid
+    from chromagrid.errors import ConfigError
 
     if config.reduce_settings is not None:
         raise ConfigError("decode.native_grid gives one value per cell; it does not combine with reduce, points, "
@@ -557,7 +557,7 @@ def run_cells(config):
 
     Returns
     -------
-    chromagrid.cells.CellsResult
+    chromagrid.heatmap.cells.CellsResult
 
     Raises
     ------
@@ -565,8 +565,8 @@ def run_cells(config):
         For any problem with the input (no grid found, a box without colour-scale
         pixels, more cells than pixels, ...), before anything is written.
     """
-    from .cells import measure_cells, write_diagnostic, write_matrix, write_report
-    from .config import CellsConfig, load_cells_config, validate_cells_config
+    from chromagrid.heatmap.cells import measure_cells, write_diagnostic, write_matrix, write_report
+    from chromagrid.config import CellsConfig, load_cells_config, validate_cells_config
 
     if isinstance(config, (str, os.PathLike)):
         config = load_cells_config(config)
@@ -648,12 +648,12 @@ def cells(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | No
 
     Returns
     -------
-    chromagrid.cells.CellsResult
+    chromagrid.heatmap.cells.CellsResult
         ``.matrix`` (xarray.DataArray on (row, col), NaN where a cell has no
         usable pixels), ``.cell_boxes``, ``.box``, ``.grid``, ``.pixel_counts``,
         ``.distances``.
     """
-    from .config import validate_cells_config
+    from chromagrid.config import validate_cells_config
 
     scale = {k: v for k, v in dict(
         cmap=cmap, vmin=vmin, vmax=vmax, norm=norm, boundaries=boundaries, ncolors=ncolors, colors=colors,

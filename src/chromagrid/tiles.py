@@ -16,7 +16,7 @@ scale, so the values are identical to an untiled run:
    and grey ones. No whole-image NumPy copy is made.
 2. :func:`decode_tiled` takes a census of the figure's distinct colours tile by
    tile (a 16 MB presence table per tile in flight), picks the scale's colour
-   table from it once, as :func:`chromagrid.decode.decode` does for a whole
+   table from it once, as :func:`chromagrid.decode.core.decode` does for a whole
    image, and then decodes each tile with that one table through
    :func:`chromagrid.pipeline.decode_box`. Decoding a colour does not depend on
    which other colours are present, so every tile's values equal the untiled
@@ -37,8 +37,8 @@ above the process's imports) against 0.71 GB for a 25 MP figure decoded untiled.
 Known gaps: on lossy (JPEG) figures the overlay clean-up derives a distance
 level from the median over its whole input, which a tile cannot see, so
 ``decode.overlays: fill|mask`` can differ from an untiled run there; tiles
-smooth JPEG pixels without :mod:`chromagrid.jpeg`'s refinement (which reads
-the whole file's DCT data); and :mod:`chromagrid.interpolated`'s margins are
+smooth JPEG pixels without :mod:`chromagrid.decode.jpeg`'s refinement (which reads
+the whole file's DCT data); and :mod:`chromagrid.decode.interpolated`'s margins are
 not restored (the source spacing is measured over the whole box).
 """
 from __future__ import annotations
@@ -49,11 +49,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .colorscale import ColorScale
-from .decode import SMOOTH_RADIUS, overlay_width, pack_rgb, pick_variant
-from .errors import ChromagridError, ConfigError
-from .frame import Frame, find_frame
-from .gridlines import Gridlines, find_gridlines
+from chromagrid.scale.colorscale import ColorScale
+from chromagrid.decode.core import SMOOTH_RADIUS, overlay_width, pack_rgb, pick_variant
+from chromagrid.errors import ChromagridError, ConfigError
+from chromagrid.decode.frame import Frame, find_frame
+from chromagrid.decode.gridlines import Gridlines, find_gridlines
 
 #: Default tile side in pixels (a 1024 x 1024 tile with its margin costs about 100 MB of temporaries).
 DEFAULT_TILE = 1024
@@ -72,7 +72,7 @@ _TABLE_SIZE = 1 << 24
 class _PillowSource:
     """Windows of a loaded Pillow image, converted on demand: ``[rows, cols]`` -> (h, w, 4) uint8.
 
-    Channels 0-2 are RGB as :func:`chromagrid.image.read_image` makes them;
+    Channels 0-2 are RGB as :func:`chromagrid.io.image.read_image` makes them;
     channel 3 is 255 where the pixel is opaque, 0 where it is (partly) transparent.
     """
 
@@ -81,7 +81,7 @@ class _PillowSource:
         self.shape = (image.size[1], image.size[0])
 
     def __getitem__(self, key) -> np.ndarray:
-        from .image import _to_rgb
+        from chromagrid.io.image import _to_rgb
 
         (y0, y1, _), (x0, x1, _) = key[0].indices(self.shape[0]), key[1].indices(self.shape[1])
         rgb, opaque = _to_rgb(self.image.crop((x0, y0, x1, y1)))
@@ -149,7 +149,7 @@ class TiledImage:
     @classmethod
     def from_arrays(cls, rgb: np.ndarray, opaque: np.ndarray | None = None, path: str = "",
                     sha256: str = "") -> "TiledImage":
-        """Wrap in-memory arrays (e.g. a :class:`~chromagrid.image.RasterImage`'s)."""
+        """Wrap in-memory arrays (e.g. a :class:`~chromagrid.io.image.RasterImage`'s)."""
         return cls(_ArraySource(rgb, opaque), opaque is not None, path, sha256)
 
 
@@ -159,9 +159,9 @@ def open_tiled(path: str | os.PathLike, max_pixels: int) -> TiledImage:
     Raises
     ------
     ImageReadError
-        As :func:`chromagrid.image.read_image` does (missing, corrupt, over ``max_pixels``).
+        As :func:`chromagrid.io.image.read_image` does (missing, corrupt, over ``max_pixels``).
     """
-    from .image import _to_rgb, file_sha256, open_decoded
+    from chromagrid.io.image import _to_rgb, file_sha256, open_decoded
 
     path = Path(path)
     im = open_decoded(path, max_pixels)
@@ -203,7 +203,7 @@ def colour_census(image: TiledImage, box, tile: int = DEFAULT_TILE) -> np.ndarra
 def _decode_window(source, has_alpha: bool, box, window, overlap: int, config, scale, table,
                    width: int, frame: Frame, gridlines: Gridlines) -> np.ndarray:
     """Decode one tile with a margin of neighbours (clipped to the box); (h, w, 2) float32 value, distance."""
-    from .pipeline import decode_box
+    from chromagrid.pipeline import decode_box
 
     bx0, by0, bx1, by1 = box
     x0, y0, x1, y1 = window
@@ -265,7 +265,7 @@ def decode_tiled(image: TiledImage, scale: ColorScale, config, box=None, tile: i
     import dask
     import dask.array as da
 
-    from .pipeline import is_lossy
+    from chromagrid.pipeline import is_lossy
 
     width, height = image.size
     box = tuple(box or (0, 0, width, height))
@@ -352,10 +352,10 @@ def run_tiled(config, tile: int = DEFAULT_TILE):
     """
     import dask
 
-    from .config import check_against_image, load_config, validate_config
-    from .export import write_grid
-    from .georef import extent_transform, make_grid, parse_crs, pixel_transform
-    from .pipeline import Result, build_scale, provenance
+    from chromagrid.config import check_against_image, load_config, validate_config
+    from chromagrid.export.grid import write_grid
+    from chromagrid.geo.georef import extent_transform, make_grid, parse_crs, pixel_transform
+    from chromagrid.pipeline import Result, build_scale, provenance
 
     if isinstance(config, (str, os.PathLike)):
         config = load_config(config)

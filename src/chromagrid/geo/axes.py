@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from affine import Affine
 
-from .errors import ConfigError
+from chromagrid.errors import ConfigError
 
 
 @dataclass(frozen=True)

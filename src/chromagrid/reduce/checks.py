@@ -22,9 +22,9 @@ from scipy.interpolate import griddata
 from scipy.spatial import Delaunay, QhullError, cKDTree
 from threadpoolctl import threadpool_limits
 
-from .colorscale import ColorScale
-from .config import Reduce, Tolerance
-from .decode import pack_rgb, to_lab
+from chromagrid.scale.colorscale import ColorScale
+from chromagrid.reduce.settings import Reduce, Tolerance
+from chromagrid.decode.core import pack_rgb, to_lab
 
 _TABLE_SIZE = 1 << 24
 
@@ -195,7 +195,7 @@ def build_checks(value: np.ndarray, rebuilt: np.ndarray, rgb: np.ndarray, scale:
     rebuilt : (H, W) the grid rebuilt from the points
     rgb : (H, W, 3) uint8, the image's box
     scale : ColorScale
-    reduction : chromagrid.reduce.Reduction
+    reduction : chromagrid.reduce.cluster.Reduction
     settings : Reduce
 
     Returns

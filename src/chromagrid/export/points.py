@@ -1,6 +1,6 @@
 """Point outputs: the reduced point cloud as CSV, Parquet, GeoJSON or CF point NetCDF, by suffix.
 
-Every file is written through :func:`chromagrid.export.atomic_output`: a
+Every file is written through :func:`chromagrid.export.grid.atomic_output`: a
 failure leaves no half-written file and keeps any existing one.
 
 - ``.csv``: the point table (pandas); when georeferenced, the CRS goes to a
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError
-from .export import format_from_suffix
+from chromagrid.errors import ConfigError
+from chromagrid.io.files import format_from_suffix
 
 POINT_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".geojson": "geojson", ".nc": "netcdf",
                   ".nc4": "netcdf"}
@@ -48,7 +48,7 @@ def _jsonable(attrs: dict) -> dict:
 
 def write_csv(points, path: Path, crs=None) -> list[Path]:
     """CSV of the point table; the CRS in a ``.prj`` sidecar (ESRI WKT) when given."""
-    from .export import atomic_output
+    from chromagrid.io.files import atomic_output
 
     with atomic_output(path) as tmp:
         points.to_csv(tmp, index=False)
@@ -65,7 +65,7 @@ def write_parquet(points, path: Path, crs=None, attrs: dict | None = None) -> li
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .export import atomic_output
+    from chromagrid.io.files import atomic_output
 
     table = pa.Table.from_pandas(points, preserve_index=False)
     meta = dict(table.schema.metadata or {})
@@ -90,7 +90,7 @@ def geojson_crs(crs) -> dict | None:
 
 def write_geojson(points, path: Path, crs=None, attrs: dict | None = None) -> list[Path]:
     """GeoJSON FeatureCollection of Points with value, n_pixels, cluster, row, col."""
-    from .export import atomic_output
+    from chromagrid.io.files import atomic_output
 
     features = [
         {"type": "Feature", "id": int(p.cluster),
@@ -114,8 +114,8 @@ def write_netcdf_points(points, path: Path, crs=None, transform=None, attrs: dic
     """CF discrete-sampling-geometry point NetCDF: dimension ``obs``, same CRS metadata as the grid."""
     import xarray as xr
 
-    from .export import _attr_safe, atomic_output
-    from .georef import grid_mapping_attrs
+    from chromagrid.io.files import attr_safe, atomic_output
+    from chromagrid.geo.georef import grid_mapping_attrs
 
     def aux(a):  # CF: `axis` belongs on coordinate variables, not on auxiliary coordinates
         return {k: v for k, v in (a or {}).items() if k != "axis"}
@@ -138,7 +138,7 @@ def write_netcdf_points(points, path: Path, crs=None, transform=None, attrs: dic
         mapping = dict(grid_mapping) if grid_mapping else grid_mapping_attrs(crs, transform)
         ds = ds.assign_coords(spatial_ref=((), np.int32(0), mapping))
         ds["value"].attrs["grid_mapping"] = "spatial_ref"
-    ds.attrs = _attr_safe({**(attrs or {}), "Conventions": "CF-1.11", "featureType": "point"})
+    ds.attrs = attr_safe({**(attrs or {}), "Conventions": "CF-1.11", "featureType": "point"})
     encoding = {"value": {"zlib": True, "_FillValue": np.nan}}
     for name in list(ds.coords) + ["n_pixels", "cluster", "row", "col"]:
         encoding.setdefault(name, {"_FillValue": None})

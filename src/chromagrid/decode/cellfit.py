@@ -37,10 +37,10 @@ from scipy import ndimage
 from scipy.fft import dctn, idctn
 from scipy.special import ndtr
 
-from .jpeg import JFIF
-from .jpeg import blocks as _blocks
-from .jpeg import halve as _halve
-from .jpeg import unblocks as _unblocks
+from chromagrid.decode.dct import JFIF
+from chromagrid.decode.dct import blocks as _blocks
+from chromagrid.decode.dct import halve as _halve
+from chromagrid.decode.dct import unblocks as _unblocks
 
 #: Cells smaller than this (pixels) are not fitted: under the chroma's 2 x 2 averaging and the noise of
 #: small blocks of pixels the lattice is not found reliably.

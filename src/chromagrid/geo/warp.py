@@ -25,7 +25,7 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from .errors import ChromagridError
+from chromagrid.errors import ChromagridError
 
 #: Resampling methods (rasterio.enums.Resampling names) a user may choose.
 RESAMPLING_METHODS = ("nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode",

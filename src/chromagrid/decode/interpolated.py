@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage, signal
 
-from .decode import pack_rgb, unpack_rgb
+from chromagrid.decode.core import pack_rgb, unpack_rgb
 
 #: Smallest source cell (px) looked for: below it the lost margin is at most 2 px, and a lattice of
 #: rounded pixel positions is no longer clear.

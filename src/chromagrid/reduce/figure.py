@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .colorscale import ColorScale
+from chromagrid.scale.colorscale import ColorScale
 
 #: Largest side (pixels) of an image shown in a panel; bigger ones are shown with a stride.
 MAX_SHOWN = 1200
@@ -50,7 +50,7 @@ def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray
     rebuilt : (h, w) grid rebuilt from the points
     scale : ColorScale
     checks : dict
-        From :func:`chromagrid.checks.build_checks`.
+        From :func:`chromagrid.reduce.checks.build_checks`.
     title : str, optional
 
     Returns
@@ -63,7 +63,7 @@ def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    from .export import atomic_output
+    from chromagrid.io.files import atomic_output
 
     cmap, norm = _scale_cmap(scale)
     fig = Figure(figsize=(16, 10), dpi=dpi, layout="constrained")

@@ -21,7 +21,7 @@ import xarray as xr
 from affine import Affine
 from pyproj import CRS
 
-from .errors import ChromagridError, ConfigError
+from chromagrid.errors import ChromagridError, ConfigError
 
 
 def parse_crs(crs: str | int | CRS) -> CRS:
@@ -133,7 +133,7 @@ def grid_crs(ds: xr.Dataset) -> CRS | None:
 # Everything below maps the plot box's pixels to world coordinates from an
 # extent, an axis calibration or ground control points, and builds the grid:
 # directly when the mapping is an axis-aligned affine (within EXACT_TOLERANCE of
-# a pixel), else by warping onto a regular grid (chromagrid.warp).
+# a pixel), else by warping onto a regular grid (chromagrid.geo.warp).
 
 #: Largest departure (in pixels, anywhere in the box) from an axis-aligned affine that still counts as exact.
 EXACT_TOLERANCE = 1e-3
@@ -156,7 +156,7 @@ class PixelMapping:
         Box pixel corners -> world, when the mapping is affine (possibly rotated).
     transform_name : str or None
         The GCP transform (QGIS name), for ``gcps``.
-    report : chromagrid.gcp.GCPReport or None
+    report : chromagrid.geo.gcp.GCPReport or None
         GCP residuals, for ``gcps``.
     log_x, log_y : bool
         The axis is logarithmic (``axes`` only): world coordinates are log10 values.
@@ -186,8 +186,8 @@ def mapping_from_extent(extent, width: int, height: int, crs: CRS | None = None)
 
 
 def mapping_from_axes(x_axis, y_axis, box, crs: CRS | None = None) -> PixelMapping:
-    """The mapping a two-tick-per-axis calibration gives (see :mod:`chromagrid.axes`)."""
-    from .axes import axes_transform
+    """The mapping a two-tick-per-axis calibration gives (see :mod:`chromagrid.geo.axes`)."""
+    from chromagrid.geo.axes import axes_transform
 
     t = axes_transform(x_axis, y_axis, box)
     return PixelMapping("axes", crs, _affine_forward(t), t,
@@ -196,7 +196,7 @@ def mapping_from_axes(x_axis, y_axis, box, crs: CRS | None = None) -> PixelMappi
 
 def mapping_from_gcps(gcps: list, transform: str, box, crs: CRS | None = None) -> PixelMapping:
     """Fit ``transform`` to GCPs given in image pixel coordinates; residuals in ``mapping.report``."""
-    from .gcp import fit_transform, gcp_residuals
+    from chromagrid.geo.gcp import fit_transform, gcp_residuals
 
     fitted = fit_transform(transform, gcps)
     report = gcp_residuals(fitted, gcps)
@@ -249,7 +249,7 @@ class GridPlan:
     mapping : PixelMapping
     exact : Affine or None
         The axis-aligned affine of the box's pixels, when they are written directly.
-    target : chromagrid.warp.TargetGrid or None
+    target : chromagrid.geo.warp.TargetGrid or None
         The regular grid warped onto, otherwise.
     resampling : str
     """
@@ -266,7 +266,7 @@ class GridPlan:
 
     def apply(self, arrays: list[np.ndarray]) -> tuple[list[np.ndarray], Affine]:
         """Put box arrays (float, NaN no data) on the grid: ``(arrays, pixel-corner transform)``, north-up."""
-        from .warp import warp_arrays
+        from chromagrid.geo.warp import warp_arrays
 
         if self.target is None:
             return north_up(arrays, self.exact)
@@ -291,7 +291,7 @@ class GridPlan:
 def plan_grid(mapping: PixelMapping, width: int, height: int, target_crs: CRS | None = None,
               resolution=None, resampling: str = "nearest") -> GridPlan:
     """Decide how a ``width`` x ``height`` box becomes a grid (see :func:`georeferenced_grid`)."""
-    from .warp import target_grid
+    from chromagrid.geo.warp import target_grid
 
     dst_crs = target_crs if target_crs is not None else mapping.crs
     reproject = dst_crs is not None and mapping.crs is not None and not dst_crs.equals(mapping.crs)
@@ -349,7 +349,7 @@ def georeferenced_grid(value: np.ndarray, mapping: PixelMapping, *, distance: np
     no ``target_crs`` and no ``resolution`` is written directly: one cell per
     pixel, north-up. Anything else (a rotated affine, a polynomial, projective
     or spline fit, a reprojection, a new cell size) is warped onto a regular
-    grid by :func:`chromagrid.warp.warp_arrays` with ``resampling``; the
+    grid by :func:`chromagrid.geo.warp.warp_arrays` with ``resampling``; the
     ``georef_grid`` attribute says which, and GCP residuals go into ``gcp_*``
     attributes.
 

@@ -3,7 +3,7 @@
 Cell heat maps (``seaborn.heatmap``, ``imshow`` with nearest interpolation,
 correlation and confusion matrices) and any nearest-neighbour raster are a
 lattice of uniformly coloured rectangles. This stage works on the decoded
-pixels of the box (:func:`chromagrid.decode.decode`) and their CIELAB colours:
+pixels of the box (:func:`chromagrid.decode.core.decode`) and their CIELAB colours:
 
 1. **gridlines**: columns (rows) of one uniform colour running across most of
    the box, at most half as wide as their spacing, in both directions, are
@@ -45,25 +45,21 @@ pixels of the box (:func:`chromagrid.decode.decode`) and their CIELAB colours:
 Stages never read or write files; the pipeline does (through the writers at the
 end of this module).
 
-``chromagrid.cells`` is both this module and the public function: calling the
-module, ``chromagrid.cells("heatmap.png", cmap="rocket", vmin=0, vmax=1)``,
-runs :func:`chromagrid.pipeline.cells` (so ``import chromagrid.cells`` and the
-call never shadow each other).
+The public function ``chromagrid.cells("heatmap.png", cmap="rocket", vmin=0, vmax=1)``
+is :func:`chromagrid.pipeline.cells`, which reads the file and calls this stage.
 """
 from __future__ import annotations
 
 import csv
 import json
-import sys
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from .decode import Decoded, pack_rgb, project, to_lab, unpack_rgb
-from .errors import ChromagridError
+from chromagrid.decode.core import Decoded, pack_rgb, project, to_lab, unpack_rgb
+from chromagrid.errors import ChromagridError
 
 #: Default colour distance (CIE76 delta E) within which a pixel of a clean image counts as a cell
 #: colour (widened for noisy images by :func:`cell_max_distance`). Measured on the public corpus's
@@ -792,8 +788,8 @@ def _trimmed_mean_rows(x: np.ndarray, trim: float = 0.2) -> np.ndarray:
 
 
 def _table_in_image(scale, rgb: np.ndarray):
-    """The scale's colour table the image was written with (see :func:`chromagrid.decode.pick_variant`)."""
-    from . import decode as _decode
+    """The scale's colour table the image was written with (see :func:`chromagrid.decode.core.pick_variant`)."""
+    from chromagrid.decode import core as _decode
 
     if not getattr(scale, "variants", ()) or not hasattr(_decode, "pick_variant"):
         return scale
@@ -866,7 +862,7 @@ class CellsResult:
         Per-cell pixel counts, colour distances and status.
     scale : ColorScale
         The colour scale used.
-    region : chromagrid.region.PlotRegion or None
+    region : chromagrid.find.region.PlotRegion or None
         The area search, when no box was given.
     outputs : list of Path
         Files written.
@@ -980,7 +976,7 @@ def measure_cells(rgb: np.ndarray, scale, *, box=None, rows: int | None = None, 
         The whole image.
     scale : ColorScale
     box : (x0, y0, x1, y1), optional
-        The heat-map area; found with :func:`chromagrid.region.find_plot_box` when omitted.
+        The heat-map area; found with :func:`chromagrid.find.region.find_plot_box` when omitted.
     rows, cols : int, optional
         Known numbers of rows and columns (positions are still fitted).
     max_distance : float, optional
@@ -1004,8 +1000,8 @@ def measure_cells(rgb: np.ndarray, scale, *, box=None, rows: int | None = None, 
     -------
     CellsResult
     """
-    from .decode import decode
-    from .region import RegionNotFoundError, background_color, find_plot_box
+    from chromagrid.decode.core import decode
+    from chromagrid.find.region import RegionNotFoundError, background_color, find_plot_box
 
     given_distance = max_distance
     max_distance = CELLS_MAX_DISTANCE if max_distance is None else max_distance
@@ -1076,7 +1072,7 @@ def native_grid(rgb_box: np.ndarray, decoded: Decoded, scale, box, min_pixels: i
 # --------------------------------------------------------------------------- outputs (called by the pipeline)
 def matrix_format(path) -> str:
     """``csv``, ``netcdf`` or ``npy`` from a file name's suffix."""
-    from .export import format_from_suffix
+    from chromagrid.io.files import format_from_suffix
 
     return format_from_suffix(path, MATRIX_SUFFIXES, "output")
 
@@ -1093,7 +1089,7 @@ def write_matrix(result: CellsResult, path, attrs: dict | None = None) -> Path:
     column of row labels when labels were given. NetCDF: ``value``,
     ``n_pixels`` and ``distance`` on (row, col) with the cells' pixel centres.
     """
-    from .export import atomic_output
+    from chromagrid.io.files import atomic_output
 
     fmt = matrix_format(path)
     m = result.matrix
@@ -1132,7 +1128,7 @@ def write_matrix(result: CellsResult, path, attrs: dict | None = None) -> Path:
 
 def write_report(result: CellsResult, path, extra: dict | None = None) -> Path:
     """Write the JSON report (box, grid, per-cell values, pixel counts and colour distances) atomically."""
-    from .export import atomic_output
+    from chromagrid.io.files import atomic_output
 
     report = {**result.report(), **(extra or {})}
     with atomic_output(path) as tmp:
@@ -1147,7 +1143,7 @@ def write_diagnostic(result: CellsResult, rgb: np.ndarray, path) -> Path:
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    from .export import atomic_output
+    from chromagrid.io.files import atomic_output
 
     h, w = rgb.shape[:2]
     dpi = 100
@@ -1173,15 +1169,3 @@ def write_diagnostic(result: CellsResult, rgb: np.ndarray, path) -> Path:
     with atomic_output(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
     return Path(path)
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`chromagrid.pipeline.cells`."""
-
-    def __call__(self, *args, **kwargs):
-        from .pipeline import cells
-
-        return cells(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

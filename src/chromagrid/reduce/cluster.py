@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from .config import Reduce
-from .errors import ChromagridError
+from chromagrid.reduce.settings import Reduce
+from chromagrid.errors import ChromagridError
 
 #: Columns of the point table, in order.
 POINT_COLUMNS = ("x", "y", "value", "n_pixels", "cluster", "row", "col")
@@ -471,7 +471,7 @@ def search(value: np.ndarray, settings: Reduce, value_span: float, x: np.ndarray
         of ``value_span``), met and chosen. When no step meets the target, the
         one with the smallest error.
     """
-    from .checks import reconstruct_at
+    from chromagrid.reduce.checks import reconstruct_at
 
     target = settings.target_rmse_percent
     target_abs = target / 100.0 * value_span

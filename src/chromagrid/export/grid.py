@@ -18,10 +18,7 @@ a GeoTIFF, is set by :class:`ExportOptions` (the config's ``export:`` section).
 """
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
-import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,75 +27,16 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .errors import ConfigError, OutputError
-from .georef import grid_crs, grid_transform
+from chromagrid.errors import ConfigError, OutputError
+from chromagrid.io.files import atomic_output, attr_safe, format_from_suffix
+from chromagrid.geo.georef import grid_crs, grid_transform
 
 GRID_SUFFIXES = {".nc": "netcdf", ".nc4": "netcdf", ".netcdf": "netcdf", ".tif": "geotiff", ".tiff": "geotiff"}
-
-
-def format_from_suffix(path: str | os.PathLike, formats: dict[str, str], key: str) -> str:
-    """The format a file name's suffix names in ``formats``; a ConfigError naming ``key`` otherwise."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in formats:
-        raise ConfigError(f"{key} {path}: unknown suffix '{suffix}'; use one of {', '.join(sorted(formats))}")
-    return formats[suffix]
 
 
 def grid_format(path: str | os.PathLike) -> str:
     """``netcdf`` or ``geotiff`` from a file name's suffix."""
     return format_from_suffix(path, GRID_SUFFIXES, "output")
-
-
-@functools.cache
-def _new_file_mode() -> int:
-    """The mode a new file gets here (0o666 less the umask); mkstemp's own 0o600 would hide outputs."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike):
-    """Yield a temporary path beside ``path``; move it into place only on success.
-
-    The file gets the mode a newly created file would (or keeps the mode of
-    the file it replaces). Any ``OSError`` while writing or moving (folder not
-    writable, disk full, target is a folder) becomes an :class:`OutputError`
-    naming ``path``; the temporary file is removed and an existing ``path``
-    is left as it was.
-    """
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as e:
-        raise OutputError(f"{path}: cannot create the output file ({e.strerror or e}); "
-                          "check that its folder can be created and written") from e
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        yield tmp
-        mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else _new_file_mode()
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as e:
-        if isinstance(e, OutputError):
-            raise
-        raise OutputError(f"{path}: cannot write the output ({e.strerror or e}); nothing was written "
-                          "and an existing file is unchanged") from e
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def _attr_safe(attrs: dict) -> dict:
-    """NetCDF/TIFF attributes must be strings or numbers."""
-    out = {}
-    for k, v in attrs.items():
-        if v is None:
-            continue
-        out[k] = v if isinstance(v, (str, int, float, np.number)) else str(v)
-    return out
 
 
 @dataclass(frozen=True)
@@ -139,7 +77,7 @@ class ExportOptions:
 
 def append_history(attrs: dict, action: str) -> dict:
     """A copy of ``attrs`` whose ``history`` ends with a line: UTC timestamp, chromagrid's version, ``action``."""
-    from . import __version__
+    from chromagrid._version import __version__
 
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = dict(attrs)
@@ -152,7 +90,7 @@ def append_history(attrs: dict, action: str) -> dict:
 def cf_dataset(ds: xr.Dataset, path: str | os.PathLike) -> xr.Dataset:
     """The grid as written to NetCDF: string/number attributes, a history line, a named grid mapping."""
     out = ds.copy()
-    out.attrs = append_history(_attr_safe(ds.attrs), f"wrote {Path(path).name}")
+    out.attrs = append_history(attr_safe(ds.attrs), f"wrote {Path(path).name}")
     if "spatial_ref" in out.coords:
         out["spatial_ref"].attrs = {"long_name": "coordinate reference system", **out["spatial_ref"].attrs}
     return out
@@ -272,7 +210,7 @@ def write_geotiff(ds: xr.Dataset, path: str | os.PathLike, variable: str = "valu
     profile = {**_geotiff_profile(width, height, options), "transform": transform}
     if crs is not None:
         profile["crs"] = RioCRS.from_wkt(crs.to_wkt())
-    attrs = append_history(_attr_safe(ds.attrs), f"wrote {Path(path).name}")
+    attrs = append_history(attr_safe(ds.attrs), f"wrote {Path(path).name}")
     tags = {k: str(v) for k, v in attrs.items() if k != "chromagrid_transform"}
     tags["AREA_OR_POINT"] = "Area"
     units = ds[variable].attrs.get("units")

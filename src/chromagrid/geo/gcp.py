@@ -42,7 +42,7 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from .errors import ChromagridError
+from chromagrid.errors import ChromagridError
 
 #: Minimum number of enabled GCPs for each transform.
 MIN_GCPS: dict[str, int] = {
@@ -443,7 +443,7 @@ def format_points(gcps: list[GCP], crs: CRS | None = None, report: GCPReport | N
 def write_points(path: str | os.PathLike, gcps: list[GCP], crs: CRS | None = None,
                  report: GCPReport | None = None) -> Path:
     """Write a QGIS ``.points`` file atomically (see :func:`format_points`)."""
-    from .export import atomic_output
+    from chromagrid.io.files import atomic_output
 
     with atomic_output(path) as tmp:
         Path(tmp).write_text(format_points(gcps, crs, report), encoding="utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import ImageReadError
+from chromagrid.errors import ImageReadError
 
 #: Default refusal limit: 250 megapixels (about 750 MB as RGB).
 DEFAULT_MAX_PIXELS = 250_000_000

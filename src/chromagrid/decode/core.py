@@ -43,7 +43,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 from skimage.color import rgb2lab, rgb2ycbcr
 
-from .colorscale import ColorScale
+from chromagrid.scale.colorscale import ColorScale
 
 #: Default maximum colour distance (CIE76 delta E) for a pixel to count as data.
 #: Measured on ../shared/bench (``bench/accuracy.py --max-distance D``): the
@@ -639,7 +639,7 @@ def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADI
         The decoded pixels' colours: average colours, not positions.
     ycbcr : (H, W, 3) float, optional
         The same colours as YCbCr (:func:`ycbcr_image`), when known more
-        precisely than 8-bit RGB holds them (:mod:`chromagrid.jpeg`).
+        precisely than 8-bit RGB holds them (:mod:`chromagrid.decode.jpeg`).
 
     Returns
     -------

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .errors import ColorScaleError
+from chromagrid.errors import ColorScaleError
 
 NORMS = ("linear", "log", "discrete")
 
@@ -99,7 +99,7 @@ class ColorScale:
         images (``imshow``) with floor(255 c) but fills paths (``pcolormesh``,
         ``contourf``) through Agg with round(255 c); scales from a colormap hold
         the rounded table here, and the decoder uses whichever table the
-        figure's colours match (see :func:`chromagrid.decode.pick_variant`).
+        figure's colours match (see :func:`chromagrid.decode.core.pick_variant`).
     exact : bool
         Whether the colours are the bytes the figure was drawn with (a colormap's table, colours
         given), not measured from the figure (a colorbar, whose pixels carry its compression noise).

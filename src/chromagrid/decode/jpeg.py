@@ -15,17 +15,17 @@ In a colour-mapped figure the true data pixels also lie on the colour scale.
    (3/4 of the nearest sample, 1/4 of the next);
 2. twice: decode the data pixels' colours to positions on the scale, average
    each with its neighbours of nearly the same position
-   (:func:`~chromagrid.decode.sigma_filter`), paint them in the scale's colour
+   (:func:`~chromagrid.decode.core.sigma_filter`), paint them in the scale's colour
    at that position, then move every block's coefficients back into their
    quantization intervals (chroma on the 2 x 2-averaged plane, the change
    shared by its four pixels);
-3. the usual JPEG smoothing (:func:`~chromagrid.decode.smooth_values`) of the
+3. the usual JPEG smoothing (:func:`~chromagrid.decode.core.smooth_values`) of the
    resulting colours;
 4. where the figure is drawn cell by cell in the scale's exact colours
    (a lattice of equal cells is found and the coefficients fit it), each cell
    is decoded whole: its colour is the table entry that best explains the
    file's coefficients, placed within the entry's interval by its neighbours
-   (:func:`~chromagrid.cellfit.raster_positions`).
+   (:func:`~chromagrid.decode.cellfit.raster_positions`).
 
 Which pixels hold data, and the values the overlay clean-up gave to lines and
 text, come from the plain decode and are kept. Where the values change
@@ -46,8 +46,8 @@ from pathlib import Path
 import numpy as np
 from scipy.fft import dctn, idctn
 
-from .colorscale import ColorScale
-from .decode import (
+from chromagrid.scale.colorscale import ColorScale
+from chromagrid.decode.core import (
     SMOOTH_RADIUS,
     SMOOTH_TOLERANCE,
     Decoded,
@@ -55,7 +55,9 @@ from .decode import (
     sigma_filter,
     smooth_values,
 )
-from .frame import Frame
+from chromagrid.decode.cellfit import raster_positions
+from chromagrid.decode.dct import _JFIF_INVERSE, JFIF, blocks, halve, unblocks
+from chromagrid.decode.frame import Frame
 
 #: Rounds of "onto the scale, then back into the quantization intervals" (1, 3 or 4 were worse on the bench).
 ROUNDS = 2
@@ -69,21 +71,7 @@ CONTINUOUS_EVENNESS = 0.72
 EVENNESS_WINDOW = 8
 
 # JPEG's (JFIF) full-range RGB <-> YCbCr, and its relation to the studio range the decoder projects in
-JFIF = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
-_JFIF_INVERSE = np.linalg.inv(JFIF)
 _STUDIO_SCALE = np.array([219.0, 224.0, 224.0]) / 255.0
-
-
-def blocks(plane: np.ndarray) -> np.ndarray:
-    """A plane as its 8 x 8 blocks, (rows, columns, 8, 8) (a view)."""
-    h, w = plane.shape
-    return plane.reshape(h // 8, 8, w // 8, 8).swapaxes(1, 2)
-
-
-def unblocks(tiles: np.ndarray) -> np.ndarray:
-    """8 x 8 blocks, (rows, columns, 8, 8), back to a plane."""
-    n, m = tiles.shape[:2]
-    return tiles.swapaxes(1, 2).reshape(n * 8, m * 8)
 
 
 def _plane(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -96,11 +84,6 @@ def _into_intervals(plane: np.ndarray, coefficients: np.ndarray, table: np.ndarr
     dct = dctn(blocks(plane - 128.0), axes=(2, 3), norm="ortho")
     dct = np.clip(dct, (coefficients - 0.5) * table, (coefficients + 0.5) * table)
     return unblocks(idctn(dct, axes=(2, 3), norm="ortho")) + 128.0
-
-
-def halve(plane: np.ndarray) -> np.ndarray:
-    """2 x 2 means (the encoder's chroma downsampling)."""
-    return (plane[0::2, 0::2] + plane[1::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 1::2]) * 0.25
 
 
 def _double(plane: np.ndarray) -> np.ndarray:
@@ -204,7 +187,7 @@ def read_window(path: str | Path, box: tuple[int, int, int, int]) -> DctWindow |
 
 def _studio(planes: list[np.ndarray]) -> np.ndarray:
     """Full-range Y, Cb, Cr planes as one (H, W, 3) array in the studio range the decoder projects in
-    (:func:`~chromagrid.decode.to_ycbcr`)."""
+    (:func:`~chromagrid.decode.core.to_ycbcr`)."""
     return (np.stack(planes, axis=-1) - [0.0, 128.0, 128.0]) * _STUDIO_SCALE + [16.0, 128.0, 128.0]
 
 
@@ -247,7 +230,7 @@ def local_quadratic(u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float
                     ridge: float = 1e-3) -> np.ndarray:
     """Edge-preserving local quadratic fit: each value replaced by the centre value of the least-squares
     quadratic surface through the neighbours within ``tolerance`` of it (the neighbourhood of
-    :func:`~chromagrid.decode.sigma_filter`), which reproduces constants, ramps and curved surfaces, where
+    :func:`~chromagrid.decode.core.sigma_filter`), which reproduces constants, ramps and curved surfaces, where
     the plain mean is biased by curvature. ``ridge`` (relative to the neighbour count) pulls the slope and
     curvature terms to 0 where the neighbourhood cannot fix them; too few neighbours keep the value."""
     h, w = u.shape
@@ -297,13 +280,13 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
         Pixels whose value is kept as it is (the overlay clean-up filled them).
     scale : ColorScale
     frame : Frame
-        The axes frame along the box's edges (:func:`~chromagrid.frame.find_frame`): its lines are
+        The axes frame along the box's edges (:func:`~chromagrid.decode.frame.find_frame`): its lines are
         painted as drawn (the frame's colour, its blended edge), so that its ringing is not taken for data.
     rounds : int
         Rounds of the alternating projection.
     fit_cells : bool
         Decode a figure drawn cell by cell one cell at a time, against the file's coefficients
-        (:func:`~chromagrid.cellfit.raster_positions`), where its lattice of cells is found and the
+        (:func:`~chromagrid.decode.cellfit.raster_positions`), where its lattice of cells is found and the
         scale's colours are ``exact``.
     strokes : (H, W) bool, optional
         Pixels without a value that are lines or text over the data (not the background): where they
@@ -360,8 +343,6 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
 
     if not (fit_cells and scale.exact):  # the fit needs the very bytes the cells were drawn in
         return smoothed()
-    # imported here: cellfit builds on this module's blocks and planes
-    from .cellfit import raster_positions
 
     stored, (height, width) = window.whole_mcus()
     cell_u = raster_positions(stored, window.subsampled, [p[:height, :width] for p in planes], (rows, cols),

@@ -10,12 +10,12 @@ anti-aliased edges to values in between.
 
 :func:`find_gridlines` finds the rows and columns of the box that are one
 colour along (almost) their whole length, in bands at most
-:data:`~chromagrid.frame.MAX_LINES` wide that stand out from the data on both
+:data:`~chromagrid.decode.frame.MAX_LINES` wide that stand out from the data on both
 sides, with the line next to each side of a band when it is blended towards
-the band's colour (:func:`chromagrid.frame.blend_share`). Those lines are no data
+the band's colour (:func:`chromagrid.decode.frame.blend_share`). Those lines are no data
 while the data around them is cleaned and smoothed; :meth:`Gridlines.fill`
 then interpolates across them from the lines on either side. The box's
-outermost lines are the frame's (:mod:`chromagrid.frame`), not gridlines.
+outermost lines are the frame's (:mod:`chromagrid.decode.frame`), not gridlines.
 """
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .colorscale import ColorScale
-from .decode import NEUTRAL_CHROMA, nearest_on_scale, to_lab
-from .frame import (LOSSY_TOLERANCE, MAX_LINES, MIN_BLEND, SHARE, TOLERANCE, Box, blend_share,
+from chromagrid.scale.colorscale import ColorScale
+from chromagrid.decode.core import NEUTRAL_CHROMA, nearest_on_scale, to_lab
+from chromagrid.decode.frame import (LOSSY_TOLERANCE, MAX_LINES, MIN_BLEND, SHARE, TOLERANCE, Box, blend_share,
                     interpolate_across, one_colour)
 
 #: Lines read at a time when measuring how uniform each row and column is, and the step between the
