@@ -1,9 +1,13 @@
 """Find stage: what the figure holds, from the image itself.
 
-Takes the image array; gives the plot area and the colorbar as pixel boxes
-(:func:`find_plot_box`, given a colour scale), each with notes on how it was
-found.
+Takes the image array; gives every panel's plot area and every colorbar (with
+its colours sampled from the low end to the high end and the panels it serves)
+without knowing the colormap (:func:`find_layout`), and, given a colour scale,
+the plot box found by its colours (:func:`find_plot_box`). Each finding carries
+its evidence and a confidence.
 """
+from chromagrid.find.layout import Colorbar, Panel, find_colorbars, find_layout, find_panels
 from chromagrid.find.region import PlotRegion, RegionNotFoundError, background_color, find_plot_box
 
-__all__ = ["PlotRegion", "find_plot_box", "background_color", "RegionNotFoundError"]
+__all__ = ["Panel", "Colorbar", "find_panels", "find_colorbars", "find_layout", "PlotRegion", "find_plot_box",
+           "background_color", "RegionNotFoundError"]
