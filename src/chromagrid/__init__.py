@@ -33,7 +33,7 @@ from chromagrid._version import __version__
 #: Public name -> the module that defines it (imported on first access).
 _PUBLIC = {
     "digitize": "chromagrid.pipeline", "run": "chromagrid.pipeline", "Result": "chromagrid.pipeline",
-    "cells": "chromagrid.pipeline", "run_cells": "chromagrid.pipeline",
+    "cells": "chromagrid.pipeline", "run_cells": "chromagrid.pipeline", "inspect_figure": "chromagrid.pipeline",
     "load_config": "chromagrid.config", "Config": "chromagrid.config", "CellsConfig": "chromagrid.config",
     "Reduce": "chromagrid.reduce.settings", "Tolerance": "chromagrid.reduce.settings",
     "ColorScale": "chromagrid.scale.colorscale", "from_colormap": "chromagrid.scale.colorscale",
@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names are resolved 
     from chromagrid.config import CellsConfig, Config, load_config
     from chromagrid.errors import ChromagridError, ColorScaleError, ConfigError, ImageReadError
     from chromagrid.heatmap.cells import CellsResult
-    from chromagrid.pipeline import Result, cells, digitize, run, run_cells
+    from chromagrid.pipeline import Result, cells, digitize, inspect_figure, run, run_cells
     from chromagrid.reduce.settings import Reduce, Tolerance
     from chromagrid.scale.colorscale import ColorScale, from_colorbar, from_colormap, from_colors, list_colormaps
     from chromagrid.tiles import run_tiled

@@ -303,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"chromagrid {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    p = sub.add_parser("inspect", help="what the figure holds, from the image alone: panels and colorbars")
+    p.add_argument("image")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+
     p = sub.add_parser("decode", help="decode one figure into a grid (.nc / .tif)")
     p.add_argument("image", help="PNG, JPEG, TIFF or BMP")
     p.add_argument("-o", "--output", action="append", help="output grid: .nc or .tif (repeat for several)")
@@ -398,6 +402,32 @@ def _batch(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from chromagrid.pipeline import inspect_figure
+
+    found = inspect_figure(args.image)
+    for warning in found["warnings"]:
+        print(f"chromagrid: warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    image = found["image"]
+    print(f"{image['name']}: {image['width']} x {image['height']} px")
+    for p in found["panels"]:
+        print(f"panel {p['panel']}: box {' '.join(map(str, p['box']))}  "
+              f"(confidence {p['confidence']:.2f}: {p['evidence']})")
+    for c in found["colorbars"]:
+        serves = ", ".join(map(str, c["serves_panels"])) or "none"
+        print(f"colorbar {c['colorbar']}: box {' '.join(map(str, c['box']))}, {c['orientation']}, "
+              f"extend {c['extend']}, serves panel {serves}; colours {tuple(c['low_colour'])} (low) to "
+              f"{tuple(c['high_colour'])} (high)  (confidence {c['confidence']:.2f}: {c['evidence']})")
+    if not found["colorbars"]:
+        print("no colorbar found")
+    for what, flag in found["not_found"].items():
+        print(f"not detected yet: {what}; give {flag}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chromagrid`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -417,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
             return _georef(args)
         if args.command == "cells":
             return _cells(args)
+        if args.command == "inspect":
+            return _inspect(args)
         from chromagrid.config import read_config_file
         from chromagrid.pipeline import run
 

@@ -667,3 +667,63 @@ def cells(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | No
     if max_pixels is not None:
         data["image"] = {"max_pixels": max_pixels}
     return run_cells(validate_cells_config({k: v for k, v in data.items() if v is not None}, source="cells"))
+
+
+#: Findings less sure than this are reported as warnings.
+LOW_CONFIDENCE = 0.6
+
+#: What the figure-only path does not find yet, and the flags that supply it.
+NOT_YET_FOUND = {"tick labels and range": "--vmin/--vmax or --colorbar-range",
+                 "colormap identity": "--cmap (or --colorbar-box to read the colours from the bar)",
+                 "axes calibration": "--extent, or --axis-x/--axis-y with two known ticks each"}
+
+
+def inspect_figure(image: str | os.PathLike, *, max_pixels: int | None = None) -> dict:
+    """What the figure holds, found from the image alone: its panels and its colorbars.
+
+    Parameters
+    ----------
+    image : path-like
+        PNG, JPEG, TIFF or BMP of a figure.
+    max_pixels : int, optional
+        Refuse larger images (default: the image stage's limit).
+
+    Returns
+    -------
+    dict
+        JSON-able: ``image`` (name, width, height), ``panels`` and ``colorbars``
+        (each with its box ``[x0, y0, x1, y1]``, x1/y1 exclusive, its
+        ``confidence`` and ``evidence``; colorbars with their orientation, extend
+        triangles, the panels they serve, numbered from 1, and their colours at
+        the low and high ends), ``warnings`` (findings below
+        :data:`LOW_CONFIDENCE`) and ``not_found`` (what is not detected yet, with
+        the flag that supplies it).
+
+    Examples
+    --------
+    >>> found = inspect_figure("examples/field.png")  # doctest: +SKIP
+    >>> found["panels"][0]["box"]  # doctest: +SKIP
+    [80, 40, 620, 460]
+    """
+    from chromagrid.find.layout import find_layout
+
+    raster = read_image(image, **({} if max_pixels is None else {"max_pixels": max_pixels}))
+    panels, colorbars = find_layout(raster.rgb)
+    found = {
+        "image": {"name": Path(image).name, "width": int(raster.rgb.shape[1]), "height": int(raster.rgb.shape[0])},
+        "panels": [{"panel": i + 1, "box": [int(v) for v in p.box], "framed": p.framed,
+                    "confidence": p.confidence, "evidence": p.evidence} for i, p in enumerate(panels)],
+        "colorbars": [{"colorbar": i + 1, "box": [int(v) for v in c.box], "orientation": c.orientation,
+                       "extend": c.extend, "serves_panels": [j + 1 for j in c.panels],
+                       "low_colour": [int(v) for v in c.colors[0]], "high_colour": [int(v) for v in c.colors[-1]],
+                       "samples": int(len(c.colors)), "confidence": c.confidence, "evidence": c.evidence}
+                      for i, c in enumerate(colorbars)],
+        "not_found": dict(NOT_YET_FOUND),
+    }
+    warnings = [f"{kind} {item[kind]}: confidence {item['confidence']:.2f} ({item['evidence']})"
+                for kind, items in (("panel", found["panels"]), ("colorbar", found["colorbars"]))
+                for item in items if item["confidence"] < LOW_CONFIDENCE]
+    if not panels:
+        warnings.append("no panel found: give the plot area with --box x0 y0 x1 y1")
+    found["warnings"] = warnings
+    return found
