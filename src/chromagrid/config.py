@@ -22,7 +22,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from chromagrid.scale.colorscale import ColorScaleError, resolve_colormap
 from chromagrid.decode.core import DEFAULT_MAX_DISTANCE
 from chromagrid.errors import ConfigError
-from chromagrid.reduce.settings import Reduce, Tolerance
+from chromagrid.reduce.settings import Reduce, Tolerance  # noqa: F401  (Tolerance: re-exported, chromagrid.config.Tolerance)
 from chromagrid.io.image import DEFAULT_MAX_PIXELS
 
 Box = tuple[int, int, int, int]
