@@ -425,7 +425,6 @@ def _trim_strip(img: np.ndarray, fg: np.ndarray, blob: _Blob, vertical: bool) ->
         else:
             cur = 0
     a, b = bs, bs + best
-    short = x1 - x0 if vertical else y1 - y0
     thr = max(3, int(0.25 * full))
     lead = a  # pixels before strip (top for vertical, left for horizontal)
     trail = n - b
