@@ -207,7 +207,8 @@ def _with_rounded_variant(scale: ColorScale, rgb_float: np.ndarray, u_lower, u_u
 
 
 # --------------------------------------------------------------------------- named colormaps
-def _split_name(name: str) -> tuple[str | None, str]:
+def split_name(name: str) -> tuple[str | None, str]:
+    """``"cmo:thermal"`` -> ``("cmocean", "thermal")``: the catalogue (aliases resolved) and the map's name."""
     if ":" not in name:
         return None, name
     lib, base = name.split(":", 1)
@@ -269,7 +270,7 @@ def resolve_colormap(name: str, ncolors: int | None = None):
     """
     import matplotlib as mpl
 
-    lib, base = _split_name(name)
+    lib, base = split_name(name)
     if lib is None:
         cm = mpl.colormaps[base] if base in mpl.colormaps else None
         if cm is None:  # seaborn's maps by their plain names (rocket, mako, flare, crest, vlag, icefire)
