@@ -25,6 +25,8 @@ demo: $(STAMP)
 		echo "$$ chromagrid run $$config"; \
 		$(BIN)/chromagrid run $$config || exit 1; \
 	done
+	@echo "$$ chromagrid decode examples/field.png -o examples/out/found.nc --write-config examples/out/found.yaml"
+	@$(BIN)/chromagrid decode examples/field.png -o examples/out/found.nc --write-config examples/out/found.yaml
 	@echo "demo outputs written to examples/out/"
 
 test: $(STAMP)

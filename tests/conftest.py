@@ -176,3 +176,19 @@ def field_figure(tmp_path):
     data = smooth_field(30, 40, 0.0, 0.7)
     fig = draw_figure(tmp_path, data, "viridis", Normalize(0.0, 0.7))
     return fig, data, (0.0, 0.7)
+
+
+def in_image_order(result) -> np.ndarray:
+    """``result``'s values with row 0 the top row of the figure.
+
+    A georeferenced grid is stored north-up (y decreasing down the rows); where
+    the figure's y axis grows downward (imshow's row indices), that is the
+    figure upside down.
+    """
+    value = result.grid["value"].values
+    extent = result.config.georef.extent
+    if extent is not None:
+        y = result.grid["y"].values
+        if (y[0] > y[-1]) != (extent[3] > extent[2]):
+            value = value[::-1]
+    return value

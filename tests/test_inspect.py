@@ -41,7 +41,9 @@ def test_inspect_two_panels_each_with_its_colorbar(tmp_path, capsys):
     assert all(b["orientation"] == "vertical" for b in bars)
     low = np.array(plt.get_cmap("viridis")(0.0)[:3]) * 255
     assert np.abs(np.array(bars[0]["low_colour"]) - low).max() < 12
-    assert "colormap identity" in found["not_found"]
+    assert [b["colormap_candidates"][0]["name"] for b in bars] == ["viridis", "magma"]
+    for bar in bars:  # imshow's default norm spans the data: 0 to 2
+        assert abs(bar["ticks"]["vmin"]) <= 0.01 and abs(bar["ticks"]["vmax"] - 2) <= 0.01
 
 
 def test_inspect_text_output_and_missing_file(tmp_path, capsys):

@@ -17,7 +17,8 @@ import pytest
 import chromagrid
 
 PACKAGE_DIR = Path(chromagrid.__file__).parent
-DRIVERS = {"chromagrid.config", "chromagrid.pipeline", "chromagrid.batch", "chromagrid.tiles", "chromagrid.cli"}
+DRIVERS = {"chromagrid.auto", "chromagrid.config", "chromagrid.pipeline", "chromagrid.batch", "chromagrid.tiles",
+           "chromagrid.cli"}
 HEAVY = ("dask", "distributed", "rasterio", "netCDF4", "pandas", "sklearn")
 
 
@@ -115,9 +116,10 @@ def test_the_circle_finder_finds_circles():
 
 def test_import_graph_sees_deferred_imports():
     graph = import_graph()
-    # pipeline imports the find stage inside plot_box only
-    assert "chromagrid.find.region" in graph["chromagrid.pipeline"]
+    # pipeline imports the find stage inside run_panels only, and the heat-map stage inside functions
+    assert "chromagrid.find.layout" in graph["chromagrid.pipeline"]
     assert "chromagrid.find" in graph["chromagrid.pipeline"]
+    assert "chromagrid.heatmap.cells" in graph["chromagrid.pipeline"]
 
 
 @pytest.mark.parametrize("stage", sorted({n.split(".")[1] for n in MODULES if n.count(".") >= 2}))

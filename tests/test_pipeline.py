@@ -18,7 +18,7 @@ from scipy import ndimage
 
 import chromagrid
 from chromagrid.errors import ChromagridError
-from conftest import draw_figure, smooth_field, truth_per_pixel
+from conftest import draw_figure, in_image_order, smooth_field, truth_per_pixel
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -278,7 +278,7 @@ def test_box_auto_finds_the_frame_even_where_masked_areas_touch_it(tmp_path, mas
     clear = truth_per_pixel(data, (y1 - y0, x1 - x0), margin=0.2)   # NaN near cell edges
     # compare on the drawn box's pixels that the found box holds, away from the frame and cell edges
     fx0, fy0 = result.box[0], result.box[1]
-    value = result.grid["value"].values
+    value = in_image_order(result)  # the axes are read too: imshow rows grow downward
     rows = np.arange(3, y1 - y0 - 3)
     cols = np.arange(3, x1 - x0 - 3)
     got = value[np.ix_(rows + y0 - fy0, cols + x0 - fx0)]

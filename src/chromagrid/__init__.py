@@ -34,6 +34,7 @@ from chromagrid._version import __version__
 _PUBLIC = {
     "digitize": "chromagrid.pipeline", "run": "chromagrid.pipeline", "Result": "chromagrid.pipeline",
     "cells": "chromagrid.pipeline", "run_cells": "chromagrid.pipeline", "inspect_figure": "chromagrid.pipeline",
+    "run_panels": "chromagrid.pipeline", "Found": "chromagrid.auto",
     "load_config": "chromagrid.config", "Config": "chromagrid.config", "CellsConfig": "chromagrid.config",
     "Reduce": "chromagrid.reduce.settings", "Tolerance": "chromagrid.reduce.settings",
     "ColorScale": "chromagrid.scale.colorscale", "from_colormap": "chromagrid.scale.colorscale",
@@ -41,6 +42,7 @@ _PUBLIC = {
     "list_colormaps": "chromagrid.scale.colorscale",
     "ChromagridError": "chromagrid.errors", "ConfigError": "chromagrid.errors",
     "ImageReadError": "chromagrid.errors", "ColorScaleError": "chromagrid.errors",
+    "NotFoundError": "chromagrid.errors", "ChromagridWarning": "chromagrid.errors",
     "plan_batch": "chromagrid.batch", "run_batch": "chromagrid.batch", "run_tiled": "chromagrid.tiles",
     "CellsResult": "chromagrid.heatmap.cells",
 }
@@ -50,9 +52,11 @@ __all__ = ["__version__", *_PUBLIC]
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names are resolved by __getattr__
     from chromagrid.batch import plan_batch, run_batch
     from chromagrid.config import CellsConfig, Config, load_config
-    from chromagrid.errors import ChromagridError, ColorScaleError, ConfigError, ImageReadError
+    from chromagrid.auto import Found
+    from chromagrid.errors import (ChromagridError, ChromagridWarning, ColorScaleError, ConfigError, ImageReadError,
+                                   NotFoundError)
     from chromagrid.heatmap.cells import CellsResult
-    from chromagrid.pipeline import Result, cells, digitize, inspect_figure, run, run_cells
+    from chromagrid.pipeline import Result, cells, digitize, inspect_figure, run, run_cells, run_panels
     from chromagrid.reduce.settings import Reduce, Tolerance
     from chromagrid.scale.colorscale import ColorScale, from_colorbar, from_colormap, from_colors, list_colormaps
     from chromagrid.tiles import run_tiled

@@ -13,7 +13,8 @@ from chromagrid.errors import ChromagridError
 
 
 def _add_scale_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("colour scale (give one of --cmap, --colors, --colorbar-box)")
+    g = p.add_argument_group("colour scale (one of --cmap, --colors, --colorbar-box; found in the figure when "
+                             "none is given, and the range from the colorbar's tick labels)")
     g.add_argument("--cmap", help="colormap name: viridis, RdBu_r, cmocean:thermal, crameri:batlow, seaborn:rocket")
     g.add_argument("--ncolors", type=int, help="the colormap resampled to this many colours (a stepped colour bar)")
     g.add_argument("--colors", nargs="+", metavar="COLOR", help="explicit colours, low values first (hex or names)")
@@ -24,7 +25,8 @@ def _add_scale_options(p: argparse.ArgumentParser) -> None:
                    help="values at the colorbar's low (bottom/left) and high (top/right) ends")
     g.add_argument("--colorbar-orientation", choices=["vertical", "horizontal"],
                    help="detected from the box's shape when omitted")
-    g.add_argument("--norm", choices=["linear", "log", "discrete"], default="linear")
+    g.add_argument("--norm", choices=["linear", "log", "discrete"],
+                   help="default: from the colorbar's ticks when the range is found, else linear")
     g.add_argument("--vmin", type=float)
     g.add_argument("--vmax", type=float)
     g.add_argument("--boundaries", nargs="+", type=float, metavar="B", help="interval edges for --norm discrete")
@@ -55,6 +57,8 @@ def _decode_config(a: argparse.Namespace) -> dict:
             "decode": {}, "image": {}}
     if a.box is not None:
         data["box"] = _box_argument(a.box)
+    if getattr(a, "panel", None) is not None:
+        data["panel"] = a.panel
     if a.max_distance is not None:
         data["decode"]["max_distance"] = a.max_distance
     if a.max_pixels is not None:
@@ -72,7 +76,7 @@ def _cells_config(a: argparse.Namespace) -> dict:
     """``chromagrid cells`` arguments as a cells config dict."""
     data = {"input": a.image, "output": a.output or [], "scale": _scale_from_args(a), "decode": {}, "image": {}}
     for key in ("box", "rows", "cols", "row_labels", "col_labels", "report", "figure", "min_pixels",
-                "units", "title"):
+                "units", "title", "panel", "annotations", "values_from"):
         if getattr(a, key) is not None:
             data[key] = getattr(a, key)
     if a.equal_cells:
@@ -86,10 +90,9 @@ def _cells_config(a: argparse.Namespace) -> dict:
 
 def _cells(a: argparse.Namespace) -> int:
     """``chromagrid cells``: find the grid of cells and write the matrix."""
-    from chromagrid.config import validate_cells_config
     from chromagrid.pipeline import run_cells
 
-    return _print_cells(run_cells(validate_cells_config(_cells_config(a), source="arguments")), a.json)
+    return _print_cells(run_cells(_cells_config(a), source="arguments"), a.json)
 
 
 def _print_cells(result, as_json: bool) -> int:
@@ -107,6 +110,10 @@ def _print_cells(result, as_json: bool) -> int:
     print(f"{summary['cells_with_value']} cells with a value, {empty} NaN "
           f"({summary['cells_too_few_pixels']} with too few usable pixels, {summary['cells_background']} "
           f"showing the background); median colour distance {summary['distance']['p50'] or 0:.2f}")
+    notes = summary.get("annotations")
+    if notes is not None:
+        print(f"printed numbers: {notes['legible']} cells legible, {notes['agree']} of {notes['compared']} agree "
+              f"with their colour, {len(notes['disagree'])} disagree")
     for path in summary["outputs"]:
         print(f"wrote {path}")
     return 0
@@ -271,6 +278,9 @@ def _print_result(result, as_json: bool) -> None:
     found = " (found)" if summary["box_found"] else ""
     print(f"decoded {summary['input']}: box {summary['box']}{found}, {w}x{h} pixels, "
           f"{summary['masked_fraction']:.1%} no data")
+    for item, how in (summary.get("found") or {}).get("used", {}).items():
+        if how != "given":
+            print(f"{item}: {how}")
     if d["mean"] is not None:
         print(f"colour distance (delta E) over valid pixels: mean {d['mean']:.2f}, p95 {d['p95']:.2f}, "
               f"max {d['max']:.2f}")
@@ -311,9 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", help="PNG, JPEG, TIFF or BMP")
     p.add_argument("-o", "--output", action="append", help="output grid: .nc or .tif (repeat for several)")
     p.add_argument("--box", nargs="+", metavar="X0",
-                   help="X0 Y0 X1 Y1: plot area in image pixels, x1 y1 exclusive; or 'auto' to find it (the "
-                        "largest area of colour-scale pixels, colorbar left out, snapped to the axes frame); "
-                        "default: the whole image")
+                   help="X0 Y0 X1 Y1: plot area in image pixels, x1 y1 exclusive; or 'auto': the figure's one "
+                        "panel (an error names the panels when there are several); default: the panel found, or "
+                        "the whole image when it is a bare raster (no frame, no colorbar)")
+    p.add_argument("--panel", type=int, metavar="N", help="decode panel N (from 1, rows top to bottom, left to "
+                   "right; `chromagrid inspect` lists them); -o 'out/{panel}.nc' decodes every panel")
+    p.add_argument("--write-config", metavar="FILE.yaml", help="write the run's config with everything found made "
+                   "explicit, to edit and rerun with `chromagrid run`")
     _add_scale_options(p)
     p.add_argument("--extent", nargs=4, type=float, metavar=("LEFT", "RIGHT", "BOTTOM", "TOP"),
                    help="world coordinates of the box's outer edges")
@@ -336,11 +350,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scale_options(p)
     p.add_argument("--box", nargs=4, type=int, metavar=("X0", "Y0", "X1", "Y1"),
                    help="heat-map area in image pixels, x1 y1 exclusive (default: found)")
+    p.add_argument("--panel", type=int, metavar="N", help="the panel (from 1) of a figure of several; the cells "
+                   "are found inside it (`chromagrid inspect` lists the panels)")
     p.add_argument("--rows", type=int, help="number of rows (default: found); their positions are still fitted")
     p.add_argument("--cols", type=int, help="number of columns (default: found)")
     p.add_argument("--row-labels", nargs="+", metavar="LABEL", help="one label per row, top first (CSV, NetCDF)")
     p.add_argument("--col-labels", nargs="+", metavar="LABEL", help="one label per column, left first")
     p.add_argument("--equal-cells", action="store_true", help="fit cells of equal size only")
+    p.add_argument("--annotations", choices=["auto", "read", "off"], help="numbers printed in the cells: read by "
+                   "OCR and compared with the colours (default auto: when most cells carry text)")
+    p.add_argument("--values-from", choices=["colour", "text"], help="text: the printed numbers where legible, "
+                   "the colour value elsewhere (default colour)")
     p.add_argument("--min-pixels", type=int, help="a cell with fewer usable interior pixels is NaN (default 3)")
     p.add_argument("--report", metavar="FILE.json", help="JSON report: box, grid, per-cell pixel counts and "
                    "colour distances")
@@ -416,21 +436,56 @@ def _inspect(args: argparse.Namespace) -> int:
     for p in found["panels"]:
         print(f"panel {p['panel']}: box {' '.join(map(str, p['box']))}  "
               f"(confidence {p['confidence']:.2f}: {p['evidence']})")
+        if p.get("colormap_candidates"):
+            print(f"  colormap from the panel's colours: {_candidates(p['colormap_candidates'])}")
+        axes = p.get("axes") or {}
+        for name in ("x", "y"):
+            fit = axes.get(name)
+            print(f"  {name} axis: {fit['evidence'] if fit else 'tick labels not read'}")
+        if axes.get("lonlat"):
+            print("  axes in degrees: a lon/lat grid (EPSG:4326)")
     for c in found["colorbars"]:
         serves = ", ".join(map(str, c["serves_panels"])) or "none"
         print(f"colorbar {c['colorbar']}: box {' '.join(map(str, c['box']))}, {c['orientation']}, "
               f"extend {c['extend']}, serves panel {serves}; colours {tuple(c['low_colour'])} (low) to "
               f"{tuple(c['high_colour'])} (high)  (confidence {c['confidence']:.2f}: {c['evidence']})")
+        print(f"  colormap: {_candidates(c.get('colormap_candidates') or [])}")
+        ticks = c.get("ticks")
+        print(f"  range: {ticks['vmin']:.6g} to {ticks['vmax']:.6g}, {ticks['fit']['norm']} ({ticks['evidence']})"
+              if ticks else "  range: tick labels not read")
     if not found["colorbars"]:
         print("no colorbar found")
-    for what, flag in found["not_found"].items():
-        print(f"not detected yet: {what}; give {flag}")
     return 0
+
+
+def _candidates(matches: list[dict], n: int = 3) -> str:
+    """``viridis (delta E 0.00, exact), cividis (5.10)``."""
+    if not matches:
+        return "no catalogue map matches"
+    parts = [f"{m['name']}" + (f" N={m['ncolors']}" if m.get("ncolors") else "")
+             + f" (delta E {m['delta_e']:.2f}{', exact' if m.get('exact') else ''})" for m in matches[:n]]
+    return ", ".join(parts)
+
+
+def _warning_printer(default):
+    """chromagrid's warnings as one line on stderr (``chromagrid: warning: ...``); others as Python prints them."""
+    from chromagrid.errors import ChromagridWarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ChromagridWarning):
+            print(f"chromagrid: warning: {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    return show
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chromagrid`` console script; returns the exit status."""
+    import warnings
+
     args = build_parser().parse_args(argv)
+    warnings.showwarning = _warning_printer(warnings.showwarning)
     try:
         if args.command == "colormaps":
             from chromagrid.scale.colorscale import list_colormaps
@@ -453,10 +508,14 @@ def main(argv: list[str] | None = None) -> int:
         from chromagrid.pipeline import run
 
         if args.command == "decode":
-            from chromagrid.config import validate_config
+            from chromagrid.pipeline import has_panel_template, run_panels
 
-            config = validate_config(_decode_config(args), source="arguments")
-            result = run(config)
+            data = _decode_config(args)
+            if has_panel_template(data):
+                for result in run_panels(data, write_config=args.write_config):
+                    _print_result(result, args.json)
+                return 0
+            result = run(data, write_config=args.write_config, source="arguments")
         elif read_config_file(args.config).get("kind") == "cells":
             from chromagrid.pipeline import run_cells
 

@@ -501,17 +501,84 @@ def load_config(path: str | os.PathLike, model: type[BaseModel] | None = None) -
         With one line per problem, naming the key and what to change.
     """
     path = Path(path)
+    return validate_config(load_config_data(path, cells=model is not None), source=str(path), model=model)
+
+
+def load_config_data(path: str | os.PathLike, cells: bool = False) -> dict:
+    """A YAML or TOML config as plain data, its relative paths resolved against its folder (not validated).
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read or parsed, or is a cells config (``kind: cells``) and ``cells`` is False.
+    """
+    path = Path(path)
     data = resolve_paths(read_config_file(path), path.parent.resolve())
-    if model is None and data.get("kind") == "cells":
+    if not cells and data.get("kind") == "cells":
         raise ConfigError(f"{path}: a cells config (kind: cells): run it with `chromagrid run {path}` "
                           "or chromagrid.run_cells")
-    return validate_config(data, source=str(path), model=model)
+    return data
+
+
+#: The keys of ``scale`` that name where its colours come from (one is needed).
+SCALE_SOURCES = ("cmap", "colors", "colorbar_box")
+
+
+def has_scale_source(scale: dict) -> bool:
+    """Whether a ``scale`` section (plain data) names its colours."""
+    return any(scale.get(k) is not None for k in SCALE_SOURCES)
+
+
+def has_value_range(scale: dict) -> bool:
+    """Whether a ``scale`` section (plain data) gives its values: a range, boundaries, or a value per colour."""
+    if scale.get("colorbar_range") is not None or scale.get("boundaries") is not None:
+        return True
+    if scale.get("vmin") is not None and scale.get("vmax") is not None:
+        return True
+    return scale.get("colors") is not None and scale.get("values") is not None
+
+
+def _stand_in_scale(scale: dict) -> dict:
+    """``scale`` with a stand-in for what the figure is to supply, to check what the user gave."""
+    scale = dict(scale)
+    if not has_scale_source(scale):
+        scale["cmap"] = "viridis"
+    if not has_value_range(scale):
+        if scale.get("norm") == "discrete":
+            scale["boundaries"] = [1.0, 10.0]
+        elif scale.get("colorbar_box") is not None:
+            scale["colorbar_range"] = [1.0, 10.0]
+        else:
+            scale["vmin"], scale["vmax"] = 1.0, 10.0
+    return scale
+
+
+def precheck_config(data: dict, source: str = "config", model: type[BaseModel] | None = None) -> None:
+    """Check a config whose panel and colour scale the figure is still to supply.
+
+    Everything given is validated as :func:`validate_config` does, with a
+    stand-in for the missing scale items, so a typo or an unknown colormap is
+    reported before the figure is read.
+    """
+    scale = data.get("scale") or {}
+    if not isinstance(scale, dict):
+        raise ConfigError(f"{source}: scale: should be a mapping of keys")
+    panel = data.get("panel")
+    if panel is not None and (not isinstance(panel, int) or isinstance(panel, bool) or panel < 1):
+        raise ConfigError(f"{source}: panel: should be a panel number from 1 (got {panel!r})")
+    rest = {k: v for k, v in data.items() if k != "panel"}
+    validate_config({**rest, "scale": _stand_in_scale(scale)}, source=source, model=model)
 
 
 def check_against_image(config: Config, width: int, height: int) -> None:
     """Checks that need the image's size: boxes inside the image."""
-    for key, box in (("box", config.box), ("scale.colorbar_box", config.scale.colorbar_box)):
-        if isinstance(box, tuple) and (box[2] > width or box[3] > height):
+    check_boxes(config.box, config.scale.colorbar_box, width, height)
+
+
+def check_boxes(box, colorbar_box, width: int, height: int) -> None:
+    """The plot box and the colorbar box (either may be None) lie inside an image of ``width`` x ``height``."""
+    for key, box in (("box", box), ("scale.colorbar_box", colorbar_box)):
+        if isinstance(box, (tuple, list)) and (box[2] > width or box[3] > height):
             raise ConfigError(f"{key} {list(box)} reaches outside the image ({width}x{height} pixels); "
                               f"x1 must be <= {width} and y1 <= {height}")
 
@@ -535,6 +602,11 @@ class CellsConfig(_Section):
     col_labels: list[str] | None = Field(None, description="one label per column, left first (imply cols)")
     min_pixels: int = Field(3, ge=1, description="a cell with fewer usable interior pixels is NaN")
     unequal: bool = Field(True, description="accept cells of unequal sizes (else fit equal cells only)")
+    annotations: Literal["auto", "read", "off"] = Field(
+        "auto", description="numbers printed in the cells: read them by OCR and compare them with the colours "
+        "(auto: when most cells carry text; read: always; off: never)")
+    values_from: Literal["colour", "text"] = Field(
+        "colour", description="text: the printed numbers where legible (the colour value where not)")
     scale: ScaleConfig
     decode: DecodeConfig = DecodeConfig()
     image: ImageConfig = ImageConfig()

@@ -22,3 +22,11 @@ class OutputError(ChromagridError, OSError):
 
     Also an ``OSError``, so code that caught the underlying error still catches it.
     """
+
+
+class NotFoundError(ChromagridError):
+    """Something the run needs is neither given nor found in the figure; the message names the flag that gives it."""
+
+
+class ChromagridWarning(UserWarning):
+    """A result that may be wrong: a finding of low confidence, or something left out (the grid in pixels)."""

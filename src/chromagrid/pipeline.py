@@ -14,15 +14,18 @@ import xarray as xr
 
 from chromagrid._version import __version__
 from chromagrid.scale.colorscale import ColorScale, from_colorbar, from_colormap, from_colors
-from chromagrid.config import Config, check_against_image, load_config, validate_config
+from chromagrid.auto import Found, complete, needs_detection
+from chromagrid.config import (Config, check_against_image, check_boxes, load_config_data, precheck_config,
+                               validate_config)
 from chromagrid.decode.core import Decoded, clean_overlays, decode, smooth_values
-from chromagrid.errors import ChromagridError
+from chromagrid.errors import ChromagridError, ConfigError
 from chromagrid.export.grid import write_grid
 from chromagrid.decode.frame import Frame, find_frame
 from chromagrid.geo.georef import (GridPlan, PixelMapping, georeferenced_grid, make_grid, mapping_from_axes, mapping_from_extent,
                      mapping_from_gcps, parse_crs, pixel_transform, plan_grid)
 from chromagrid.decode.gridlines import Gridlines, find_gridlines
-from chromagrid.io.image import RasterImage, image_size, read_image
+from chromagrid.io.files import atomic_output
+from chromagrid.io.image import DEFAULT_MAX_PIXELS, RasterImage, image_size, read_image
 from chromagrid.decode.interpolated import LOSSY_TOLERANCE, plain_background, restore_margins
 from chromagrid.decode.jpeg import refine as refine_jpeg
 
@@ -58,6 +61,9 @@ class Result:
         reduction ratio and the tolerance verdict (see :mod:`chromagrid.reduce.checks`).
     reconstruction : xarray.DataArray or None
         When reducing: the grid rebuilt from the points.
+    found : chromagrid.auto.Found or None
+        What the figure supplied (box, colormap, range, axes), with the
+        evidence and confidence of each finding; None when the config gave all.
     """
 
     grid: xr.Dataset
@@ -71,6 +77,7 @@ class Result:
     points: pd.DataFrame | None = None
     checks: dict | None = None
     reconstruction: xr.DataArray | None = None
+    found: Found | None = None
 
     @property
     def value(self) -> xr.DataArray:
@@ -82,13 +89,14 @@ class Result:
         return {
             "input": str(self.config.input),
             "box": list(self.box),
-            "box_found": self.config.box == "auto",
+            "box_found": self.config.box == "auto" or (self.found is not None and self.found.used["box"] == "found"),
             "shape": list(self.grid["value"].shape),
             "masked_fraction": self.masked_fraction,
             "distance": self.distance_stats,
             "outputs": [str(p) for p in self.outputs],
             **({"georef": self.georef} if self.georef is not None else {}),
             **({"checks": self.checks} if self.checks is not None else {}),
+            **({"found": self.found.describe()} if self.found is not None else {}),
         }
 
 
@@ -154,10 +162,18 @@ def config_sha256(config: Config) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def provenance(config: Config, image: RasterImage, scale: ColorScale, box) -> dict:
-    """Global attributes: CF basics, the source figure, the scale and the full config."""
+def provenance(config: Config, image: RasterImage, scale: ColorScale, box, found: Found | None = None) -> dict:
+    """Global attributes: CF basics, the source figure, the scale, the full config, and what was found."""
     name = Path(image.path).name
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    detected = {}
+    if found is not None:
+        detected["chromagrid_found"] = json.dumps(found.used, sort_keys=True)
+        if found.warnings:
+            detected["chromagrid_warnings"] = "; ".join(found.warnings)
+        if found.used.get("range") == "normalized":
+            detected["comment"] = ("no value range was given or found: values are the normalized colour "
+                                   "position 0-1 along the colormap, not data units")
     return {
         "Conventions": "CF-1.11",
         "title": config.title or f"Values decoded from {name}",
@@ -174,17 +190,20 @@ def provenance(config: Config, image: RasterImage, scale: ColorScale, box) -> di
         "vmax": scale.vmax,
         "chromagrid_config": json.dumps(config.resolved(), sort_keys=True),
         "chromagrid_config_sha256": config_sha256(config),
+        **detected,
     }
 
 
-def plot_box(config: Config, image: RasterImage, scale: ColorScale) -> tuple[int, int, int, int]:
-    """The box to decode: the config's, the whole image when none is given, or found (``box: auto``)."""
-    if config.box == "auto":
-        from chromagrid.find.region import find_plot_box
+def plot_box(config: Config, image: RasterImage) -> tuple[int, int, int, int]:
+    """The box to decode: the config's, the whole image when none is given, or the one panel (``box: auto``).
 
-        colorbar = [config.scale.colorbar_box] if config.scale.colorbar_box is not None else []
-        return find_plot_box(image.rgb, scale, max_distance=config.decode.max_distance, exclude=colorbar,
-                             opaque=image.opaque).box
+    A config from :func:`run` has its box explicit already; ``auto`` is left only in a
+    :class:`~chromagrid.config.Config` built directly.
+    """
+    if config.box == "auto":
+        from chromagrid.auto import find_box
+
+        return find_box(image.rgb)
     return tuple(config.box or (0, 0, *image.size))
 
 
@@ -245,12 +264,22 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
     return decoded
 
 
-def run(config: Config | dict | str | os.PathLike) -> Result:
+def run(config: Config | dict | str | os.PathLike, *, write_config: str | os.PathLike | None = None,
+        source: str | None = None) -> Result:
     """Run the pipeline on one figure.
 
     Parameters
     ----------
     config : Config, dict, or path to a YAML/TOML file
+        A dict or file may leave out what the figure shows: the box (or give
+        ``panel: N``), the colour scale's source, its range and norm, and the
+        georeferencing; each is then found in the figure (:mod:`chromagrid.auto`)
+        and recorded in ``result.found``.
+    write_config : path-like, optional
+        Write the fully explicit config of the run (YAML) here: what was found,
+        made explicit, to edit and rerun.
+    source : str, optional
+        What error messages name as the config (default: its file, or ``config``).
 
     Returns
     -------
@@ -261,18 +290,160 @@ def run(config: Config | dict | str | os.PathLike) -> Result:
     ChromagridError
         For any problem with the input, before anything is written.
     """
+    found, image = None, None
     if isinstance(config, (str, os.PathLike)):
-        config = load_config(config)
-    elif isinstance(config, dict):
-        config = validate_config(config)
+        source = source or str(config)
+        config = load_config_data(config)
+    source = source or "config"
+    if isinstance(config, dict):
+        if has_panel_template(config):
+            raise ConfigError(f"{source}: an output name holds {PANEL_FIELD}: decode every panel with run_panels "
+                              "(chromagrid decode does), or name the outputs without it")
+        if needs_detection(config):
+            config, image, found = complete_from_figure(config, source)
+        else:
+            config = validate_config(config, source=source)
+    if write_config is not None:
+        write_explicit_config(config, write_config)
+    if image is None:
+        image = read_checked_image(config)
+    else:
+        check_against_image(config, *image.size)
+    return run_decode(config, image, found)
+
+
+def read_checked_image(config: Config) -> RasterImage:
+    """The config's image, its size checked against the config's boxes (header first, then the pixels)."""
     width, height = image_size(config.input, config.image.max_pixels)
     check_against_image(config, width, height)
     image = read_image(config.input, config.image.max_pixels)
     if image.size != (width, height):  # an EXIF orientation the header did not show (PNG eXIf after the pixels)
-        width, height = image.size
-        check_against_image(config, width, height)
+        check_against_image(config, *image.size)
+    return image
+
+
+def read_image_for(data: dict) -> RasterImage:
+    """The image of a config given as plain data (checked first: its boxes against the header's size)."""
+    limit = (data.get("image") or {}).get("max_pixels", DEFAULT_MAX_PIXELS)
+    width, height = image_size(data["input"], limit)
+    check_boxes(data.get("box"), (data.get("scale") or {}).get("colorbar_box"), width, height)
+    return read_image(data["input"], limit)
+
+
+def complete_from_figure(data: dict, source: str = "config", image: RasterImage | None = None,
+                         layout=None) -> tuple[Config, RasterImage, Found]:
+    """Validate a config that leaves items out, after filling them from the figure (:func:`chromagrid.auto.complete`).
+
+    The rest of the config is checked first, so a typo is reported before the figure is searched.
+    """
+    precheck_config(data, source)
+    if image is None:
+        image = read_image_for(data)
+    completed, found = complete(data, image.rgb, is_lossy(data["input"]), layout=layout)
+    return validate_config(completed, source=source), image, found
+
+
+PANEL_FIELD = "{panel}"
+_OUTPUT_KEYS = ("output", "points", "report", "figure")
+
+
+def has_panel_template(data: dict) -> bool:
+    """Whether any output name of a config (as plain data) holds ``{panel}``."""
+    names = [data.get(k) for k in _OUTPUT_KEYS]
+    flat = [n for v in names for n in (v if isinstance(v, list) else [v]) if n is not None]
+    return any(PANEL_FIELD in str(n) for n in flat)
+
+
+def _for_panel(data: dict, number: int) -> dict:
+    def fill(v):
+        if isinstance(v, list):
+            return [fill(x) for x in v]
+        return str(v).replace(PANEL_FIELD, str(number)) if v is not None else None
+
+    return {**data, **{k: fill(data[k]) for k in _OUTPUT_KEYS if k in data}, "panel": number}
+
+
+def run_panels(config: dict | str | os.PathLike, *, write_config: str | os.PathLike | None = None) -> list[Result]:
+    """Decode every panel of a multi-panel figure, ``{panel}`` in each output name replaced by its number.
+
+    Parameters
+    ----------
+    config : dict, or path to a YAML/TOML file
+        A config whose outputs hold ``{panel}`` (``out/{panel}.nc``), without ``box`` or ``panel``.
+    write_config : path-like, optional
+        The explicit config of each panel's run; its name holds ``{panel}`` too.
+
+    Returns
+    -------
+    list of Result
+        One per panel, in reading order (rows top to bottom, left to right).
+    """
+    from chromagrid.errors import NotFoundError
+    from chromagrid.find.layout import find_layout
+
+    source = str(config) if isinstance(config, (str, os.PathLike)) else "config"
+    data = load_config_data(config) if isinstance(config, (str, os.PathLike)) else dict(config)
+    if not has_panel_template(data):
+        raise ConfigError(f"{source}: no output name holds {PANEL_FIELD}: give one (out/{PANEL_FIELD}.nc), or "
+                          "decode one panel with run")
+    for key in ("box", "panel"):
+        if data.get(key) is not None:
+            raise ConfigError(f"{source}: {key} with an output name holding {PANEL_FIELD} (every panel): remove "
+                              f"{key}, or {PANEL_FIELD} from the output names")
+    if write_config is not None and PANEL_FIELD not in str(write_config):
+        raise ConfigError(f"--write-config {write_config}: one config per panel: put {PANEL_FIELD} in its name")
+    precheck_config(data, source)
+    image = read_image_for(data)
+    layout = find_layout(image.rgb)
+    if not layout[0]:
+        raise NotFoundError(f"{data['input']}: no panel found in the figure: give the plot area with --box and "
+                            f"outputs without {PANEL_FIELD}")
+    prepared = []  # every panel completed before anything is written
+    for number in range(1, len(layout[0]) + 1):
+        prepared.append(complete_from_figure(_for_panel(data, number), source, image, layout))
+    results = []
+    for number, (panel_config, _, found) in enumerate(prepared, start=1):
+        if write_config is not None:
+            write_explicit_config(panel_config, str(write_config).replace(PANEL_FIELD, str(number)))
+        results.append(run_decode(panel_config, image, found))
+    return results
+
+
+def write_explicit_config(config: Config, path: str | os.PathLike) -> Path:
+    """Write ``config`` as YAML with every item explicit; its file paths relative to the YAML's folder."""
+    import yaml
+
+    path = Path(path)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        raise ConfigError(f"--write-config {path}: the config is written as YAML: name it .yaml or .yml")
+    data = config.resolved()
+    base = path.parent.resolve()
+
+    def relative(p):
+        return os.path.relpath(p, base) if p else p
+
+    for key in ("input", "report", "figure"):
+        data[key] = relative(data.get(key))
+    for key in ("output", "points"):
+        data[key] = [relative(p) for p in data.get(key) or []]
+    if (data.get("georef") or {}).get("gcps_file"):
+        data["georef"]["gcps_file"] = relative(data["georef"]["gcps_file"])
+    with atomic_output(path) as tmp:
+        Path(tmp).write_text(yaml.safe_dump(_without_nulls(data), sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _without_nulls(data):
+    """A config's data without its unset (null) keys: the same config, shorter to read."""
+    if isinstance(data, dict):
+        return {k: _without_nulls(v) for k, v in data.items() if v is not None}
+    return [_without_nulls(v) for v in data] if isinstance(data, list) else data
+
+
+def run_decode(config: Config, image: RasterImage, found: Found | None = None) -> Result:
+    """The decode of a validated config on its image (read by :func:`run`); ``found``: what the figure supplied."""
     scale = build_scale(config, image.rgb)
-    box = plot_box(config, image, scale)
+    box = plot_box(config, image)
     x0, y0, x1, y1 = box
     opaque = image.opaque[y0:y1, x0:x1] if image.opaque is not None else None
     lossy = is_lossy(config.input)
@@ -290,7 +461,7 @@ def run(config: Config | dict | str | os.PathLike) -> Result:
     if config.decode.native_grid:  # one value per cell of a nearest-neighbour raster (see chromagrid.heatmap.cells)
         return _run_native_grid(config, image, scale, tuple(box), decoded)
     distance = decoded.distance if config.decode.keep_distance else None
-    attrs = provenance(config, image, scale, box)
+    attrs = provenance(config, image, scale, box, found)
     rgb_box = image.rgb[y0:y1, x0:x1]
     mapping = pixel_mapping(config, box)
     plan = None
@@ -307,7 +478,7 @@ def run(config: Config | dict | str | os.PathLike) -> Result:
     result = Result(grid=grid, scale=scale, config=config, box=tuple(box),
                     masked_fraction=float(1.0 - valid.mean()),
                     distance_stats=distance_statistics(decoded, config.decode.max_distance),
-                    georef=georef_summary(plan) if plan is not None else None)
+                    georef=georef_summary(plan) if plan is not None else None, found=found)
     settings = config.reduce_settings
     if settings is not None:  # before the grid is written: the checks go into its attributes
         reduce_and_check(result, rgb_box if plan is None else rgb_on_grid(plan, rgb_box), settings)
@@ -405,15 +576,20 @@ def write_reduction_outputs(result: Result, rgb: np.ndarray) -> None:
 
 
 def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | None = None,
-             vmax: float | None = None, box=None, norm: str = "linear", boundaries=None,
+             vmax: float | None = None, box=None, panel: int | None = None, norm: str | None = None, boundaries=None,
              ncolors: int | None = None, colors=None, values=None, colorbar_box=None,
              colorbar_range=None, colorbar_orientation: str | None = None, extent=None,
              crs: str | None = None, max_distance: float | None = None, output=None,
              units: str | None = None, title: str | None = None, max_pixels: int | None = None,
              reduce=None, points=None, report=None, figure=None, axes=None, gcps=None, gcps_file=None,
              transform: str | None = None, target_crs: str | None = None, resolution=None,
-             resampling: str | None = None, export=None) -> Result:
+             resampling: str | None = None, export=None, write_config=None) -> Result:
     """Decode one colour-mapped figure into a grid.
+
+    What is not given is found in the figure (:mod:`chromagrid.auto`): the
+    panel, the colormap (from the colorbar, or the panel's own colours), the
+    range and norm (the colorbar's tick labels) and, when the colour scale is
+    found too, the axes; ``result.found`` holds what was found and how.
 
     Parameters
     ----------
@@ -423,9 +599,14 @@ def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float |
         Colormap name (``viridis``, ``RdBu_r``, ``cmocean:thermal``, ``crameri:batlow``).
     vmin, vmax : float
         The value range of the colour scale.
-    box : (x0, y0, x1, y1), optional
-        Plot area in image pixels (x1, y1 exclusive); the whole image when omitted.
-    norm : {"linear", "log", "discrete"}
+    box : (x0, y0, x1, y1) or "auto", optional
+        Plot area in image pixels (x1, y1 exclusive). Omitted: the figure's panel
+        when one is found (the whole image for a bare raster); ``"auto"``: the one
+        panel, an error when there is none.
+    panel : int, optional
+        The panel to decode (from 1) in a figure of several.
+    norm : {"linear", "log", "discrete"}, optional
+        Default: the colorbar's, when the range is read from it; else linear.
     boundaries : sequence of float, optional
         Interval edges for ``norm="discrete"``.
     ncolors : int, optional
@@ -463,17 +644,26 @@ def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float |
         Point files to write: ``.csv``, ``.parquet``, ``.geojson``, ``.nc`` (imply ``reduce``).
     report, figure : path, optional
         JSON report and diagnostic PNG to write (imply ``reduce``).
+    write_config : path, optional
+        Write the run's fully explicit config here (YAML).
 
     Returns
     -------
     Result
         ``result.grid`` is an ``xarray.Dataset`` with variable ``value``.
+
+    Examples
+    --------
+    >>> result = digitize("examples/field.png", cmap="viridis", vmin=0, vmax=1)  # doctest: +SKIP
+    >>> result.found.used["box"]  # doctest: +SKIP
+    'found'
     """
     scale = {k: v for k, v in dict(
         cmap=cmap, vmin=vmin, vmax=vmax, norm=norm, boundaries=boundaries, ncolors=ncolors, colors=colors,
         values=values, colorbar_box=colorbar_box, colorbar_range=colorbar_range,
         colorbar_orientation=colorbar_orientation).items() if v is not None}
-    data = {"input": str(image), "scale": scale, "output": output, "box": box, "units": units, "title": title,
+    data = {"input": str(image), "scale": scale, "output": output, "box": box, "panel": panel, "units": units,
+            "title": title,
             "georef": {k: v for k, v in dict(extent=extent, crs=crs, axes=axes, gcps=gcps, gcps_file=gcps_file,
                                              transform=transform, target_crs=target_crs, resolution=resolution,
                                              resampling=resampling).items() if v is not None},
@@ -483,7 +673,7 @@ def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float |
     if max_pixels is not None:
         data["image"] = {"max_pixels": max_pixels}
     data.update(reduce=reduce, points=points, report=report, figure=figure)
-    return run(validate_config({k: v for k, v in data.items() if v is not None}, source="digitize"))
+    return run({k: v for k, v in data.items() if v is not None}, write_config=write_config, source="digitize")
 
 
 # --------------------------------------------------------------------------- cells (cell heat maps, native grids)
@@ -548,12 +738,16 @@ def _run_native_grid(config: Config, image: RasterImage, scale: ColorScale, box,
     return result
 
 
-def run_cells(config):
+def run_cells(config, source: str | None = None):
     """Measure one cell heat map: find the area and the grid, one value per cell, write the outputs.
 
     Parameters
     ----------
     config : CellsConfig, dict, or path to a YAML/TOML file
+        A dict or file may leave out the colour scale, its range, or give
+        ``panel: N``: they are found in the figure (``result.found``).
+    source : str, optional
+        What error messages name as the config (default: its file, or ``config``).
 
     Returns
     -------
@@ -566,22 +760,29 @@ def run_cells(config):
         pixels, more cells than pixels, ...), before anything is written.
     """
     from chromagrid.heatmap.cells import measure_cells, write_diagnostic, write_matrix, write_report
-    from chromagrid.config import CellsConfig, load_cells_config, validate_cells_config
+    from chromagrid.config import CellsConfig, validate_cells_config
 
+    found, image = None, None
     if isinstance(config, (str, os.PathLike)):
-        config = load_cells_config(config)
-    elif isinstance(config, dict):
-        config = validate_cells_config(config)
+        source = source or str(config)
+        config = load_config_data(config, cells=True)
+    source = source or "config"
+    if isinstance(config, dict):
+        if needs_detection({**config, "box": config.get("box", "given")}):
+            precheck_config(config, source, CellsConfig)
+            image = read_image_for(config)
+            config, found = complete(config, image.rgb, is_lossy(config["input"]), cells=True)
+        config = validate_cells_config(config, source=source)
     elif not isinstance(config, CellsConfig):
         raise TypeError("run_cells needs a CellsConfig, a dict or a config file path")
-    width, height = image_size(config.input, config.image.max_pixels)
-    check_against_image(config, width, height)
-    image = read_image(config.input, config.image.max_pixels)
-    if image.size != (width, height):
-        width, height = image.size
-        check_against_image(config, width, height)
+    if image is None:
+        image = read_checked_image(config)
+    else:
+        check_against_image(config, *image.size)
     scale = build_scale(config, image.rgb)
     exclude = [config.scale.colorbar_box] if config.scale.colorbar_box is not None else []
+    if found is not None and found.colorbar is not None and found.colorbar.box not in exclude:
+        exclude.append(found.colorbar.box)
     result = measure_cells(image.rgb, scale, box=config.box, rows=config.n_rows, cols=config.n_cols,
                            max_distance=(config.decode.max_distance
                                          if "max_distance" in config.decode.model_fields_set else None),
@@ -589,6 +790,8 @@ def run_cells(config):
                            min_pixels=config.min_pixels, row_labels=config.row_labels,
                            col_labels=config.col_labels, exclude=exclude, allow_unequal=config.unequal,
                            source=str(config.input))
+    if config.annotations != "off" or config.values_from == "text":
+        check_printed_numbers(result, image.rgb, config)
     name = Path(image.path).name
     attrs = {
         "title": config.title or f"Cell values decoded from {name}",
@@ -597,6 +800,10 @@ def run_cells(config):
         "colorscale": json.dumps(scale.describe()), "units": config.units,
         "chromagrid_config": json.dumps(config.resolved(), sort_keys=True),
     }
+    result.config = config
+    if found is not None:
+        result.found = found
+        attrs["chromagrid_found"] = json.dumps(found.used, sort_keys=True)
     result.matrix.attrs.update({k: v for k, v in attrs.items() if v is not None})
     for path in config.output:
         result.outputs.append(write_matrix(result, path, attrs))
@@ -604,32 +811,73 @@ def run_cells(config):
         result.outputs.append(write_diagnostic(result, image.rgb, config.figure))
     if config.report is not None:
         result.outputs.append(Path(config.report))
-        write_report(result, config.report, {"source_image_sha256": image.sha256,
-                                             "config": config.resolved()})
+        write_report(result, config.report, {"source_image_sha256": image.sha256, "config": config.resolved(),
+                                             **({"found": found.describe()} if found is not None else {})})
     return result
 
 
+def check_printed_numbers(result, rgb: np.ndarray, config) -> None:
+    """Read the numbers printed in the cells, compare them with the colours (``result.annotations``), and
+    with ``values_from: text`` put the legible ones in the matrix. Disagreements are a warning."""
+    import warnings
+
+    from chromagrid.errors import ChromagridWarning
+    from chromagrid.heatmap.annotations import has_cell_text, read_cell_texts, reconcile, values_from_text
+
+    forced = config.annotations == "read" or config.values_from == "text"
+    if not forced and not has_cell_text(rgb, result.cell_boxes):
+        return
+    texts = read_cell_texts(rgb, result.cell_boxes)
+    colour = np.asarray(result.matrix.values, float)
+    span = float(result.scale.vmax - result.scale.vmin)
+    checked = reconcile(colour, texts, span)
+    result.annotations = {**texts.describe(), **checked}
+    if checked["disagree"]:
+        first = checked["disagree"][0]
+        warnings.warn(f"{len(checked['disagree'])} of {checked['compared']} cells: the printed number and the "
+                      f"colour disagree (first: row {first['row']}, column {first['col']}: colour "
+                      f"{first['colour']:.4g}, printed {first['raw']}); see the report's annotations",
+                      ChromagridWarning, stacklevel=3)
+    if config.values_from == "text":
+        if not texts.legible.any():
+            raise ChromagridError(f"{config.input}: values_from text: no number printed in the cells could be "
+                                  "read; use the colours (values_from: colour)")
+        result.matrix.values[...] = values_from_text(colour, texts, scale_factor=checked["scale_factor"])
+
+
 def cells(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | None = None,
-          vmax: float | None = None, norm: str = "linear", boundaries=None, ncolors: int | None = None,
+          vmax: float | None = None, norm: str | None = None, boundaries=None, ncolors: int | None = None,
           colors=None, values=None, colorbar_box=None, colorbar_range=None, colorbar_orientation: str | None = None,
           box=None, rows: int | None = None, cols: int | None = None, row_labels=None, col_labels=None,
           output=None, report=None, figure=None, max_distance: float | None = None, min_pixels: int | None = None,
           unequal: bool | None = None, max_pixels: int | None = None, units: str | None = None,
-          title: str | None = None):
+          title: str | None = None, panel: int | None = None, annotations: str | None = None,
+          values_from: str | None = None):
     """Measure a cell heat map: find its cells and give back the matrix.
+
+    A colour scale or range left out is found in the figure, as by
+    :func:`digitize` (``result.found``).
 
     Parameters
     ----------
     image : path-like
         PNG, JPEG, TIFF or BMP of a cell heat map (``seaborn.heatmap``, ``imshow``
         of a matrix, a correlation or confusion matrix).
-    cmap, vmin, vmax, norm, boundaries, ncolors, colors, values :
+    cmap, vmin, vmax, norm, boundaries, ncolors, colors, values : optional
         The colour scale, as for :func:`digitize`.
     colorbar_box, colorbar_range, colorbar_orientation : optional
         Sample the colour scale from the figure's colorbar instead.
     box : (x0, y0, x1, y1), optional
         The heat-map area; found when omitted (the largest region of colours
         close to the scale, the colorbar left out).
+    panel : int, optional
+        The panel (from 1) of a figure of several; the area is found inside it.
+    annotations : {"auto", "read", "off"}, optional
+        Numbers printed in the cells: read by OCR and compared with the colours
+        (``result.annotations``; disagreements are a warning). Default auto:
+        when most cells carry text.
+    values_from : {"colour", "text"}, optional
+        ``text``: the printed numbers where legible, the colour value elsewhere.
     rows, cols : int, optional
         Known numbers of rows and columns; the cell positions are still fitted.
     row_labels, col_labels : sequence of str, optional
@@ -661,25 +909,17 @@ def cells(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | No
         colorbar_orientation=colorbar_orientation).items() if v is not None}
     data = {"input": str(image), "scale": scale, "output": output, "report": report, "figure": figure,
             "box": box, "rows": rows, "cols": cols, "row_labels": row_labels, "col_labels": col_labels,
-            "min_pixels": min_pixels, "unequal": unequal, "units": units, "title": title}
+            "min_pixels": min_pixels, "unequal": unequal, "units": units, "title": title, "panel": panel,
+            "annotations": annotations, "values_from": values_from}
     if max_distance is not None:
         data["decode"] = {"max_distance": max_distance}
     if max_pixels is not None:
         data["image"] = {"max_pixels": max_pixels}
-    return run_cells(validate_cells_config({k: v for k, v in data.items() if v is not None}, source="cells"))
-
-
-#: Findings less sure than this are reported as warnings.
-LOW_CONFIDENCE = 0.6
-
-#: What the figure-only path does not find yet, and the flags that supply it.
-NOT_YET_FOUND = {"tick labels and range": "--vmin/--vmax or --colorbar-range",
-                 "colormap identity": "--cmap (or --colorbar-box to read the colours from the bar)",
-                 "axes calibration": "--extent, or --axis-x/--axis-y with two known ticks each"}
+    return run_cells({k: v for k, v in data.items() if v is not None}, source="cells")
 
 
 def inspect_figure(image: str | os.PathLike, *, max_pixels: int | None = None) -> dict:
-    """What the figure holds, found from the image alone: its panels and its colorbars.
+    """What the figure holds, found from the image alone: panels, colorbars, colormaps, ranges and axes.
 
     Parameters
     ----------
@@ -691,13 +931,12 @@ def inspect_figure(image: str | os.PathLike, *, max_pixels: int | None = None) -
     Returns
     -------
     dict
-        JSON-able: ``image`` (name, width, height), ``panels`` and ``colorbars``
-        (each with its box ``[x0, y0, x1, y1]``, x1/y1 exclusive, its
-        ``confidence`` and ``evidence``; colorbars with their orientation, extend
-        triangles, the panels they serve, numbered from 1, and their colours at
-        the low and high ends), ``warnings`` (findings below
-        :data:`LOW_CONFIDENCE`) and ``not_found`` (what is not detected yet, with
-        the flag that supplies it).
+        JSON-able: ``image`` (name, width, height) and what
+        :func:`chromagrid.auto.inspect` gives: ``panels`` and ``colorbars`` (boxes
+        ``[x0, y0, x1, y1]``, x1/y1 exclusive, numbered from 1, each with its
+        ``confidence`` and ``evidence``; the colormap candidates with their delta
+        E, the tick labels read and the range fitted to them, the axes' ticks and
+        fits) and ``warnings``.
 
     Examples
     --------
@@ -705,25 +944,9 @@ def inspect_figure(image: str | os.PathLike, *, max_pixels: int | None = None) -
     >>> found["panels"][0]["box"]  # doctest: +SKIP
     [80, 40, 620, 460]
     """
-    from chromagrid.find.layout import find_layout
+    from chromagrid.auto import inspect
 
     raster = read_image(image, **({} if max_pixels is None else {"max_pixels": max_pixels}))
-    panels, colorbars = find_layout(raster.rgb)
-    found = {
-        "image": {"name": Path(image).name, "width": int(raster.rgb.shape[1]), "height": int(raster.rgb.shape[0])},
-        "panels": [{"panel": i + 1, "box": [int(v) for v in p.box], "framed": p.framed,
-                    "confidence": p.confidence, "evidence": p.evidence} for i, p in enumerate(panels)],
-        "colorbars": [{"colorbar": i + 1, "box": [int(v) for v in c.box], "orientation": c.orientation,
-                       "extend": c.extend, "serves_panels": [j + 1 for j in c.panels],
-                       "low_colour": [int(v) for v in c.colors[0]], "high_colour": [int(v) for v in c.colors[-1]],
-                       "samples": int(len(c.colors)), "confidence": c.confidence, "evidence": c.evidence}
-                      for i, c in enumerate(colorbars)],
-        "not_found": dict(NOT_YET_FOUND),
-    }
-    warnings = [f"{kind} {item[kind]}: confidence {item['confidence']:.2f} ({item['evidence']})"
-                for kind, items in (("panel", found["panels"]), ("colorbar", found["colorbars"]))
-                for item in items if item["confidence"] < LOW_CONFIDENCE]
-    if not panels:
-        warnings.append("no panel found: give the plot area with --box x0 y0 x1 y1")
-    found["warnings"] = warnings
-    return found
+    found = inspect(raster.rgb, is_lossy(image))
+    height, width = raster.rgb.shape[:2]
+    return {"image": {"name": Path(image).name, "width": int(width), "height": int(height)}, **found}

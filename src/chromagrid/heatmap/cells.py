@@ -866,6 +866,13 @@ class CellsResult:
         The area search, when no box was given.
     outputs : list of Path
         Files written.
+    found : chromagrid.auto.Found or None
+        What the figure supplied (colormap, range, panel), when the config left it out.
+    config : chromagrid.config.CellsConfig or None
+        The fully explicit config of the run (set by :func:`chromagrid.run_cells`).
+    annotations : dict or None
+        The numbers printed in the cells, read and compared with the colours
+        (:func:`chromagrid.heatmap.annotations.reconcile`), when read.
     """
 
     matrix: xr.DataArray
@@ -878,6 +885,9 @@ class CellsResult:
     given_box: tuple[int, int, int, int] | None = None
     source: str | None = None
     outputs: list[Path] = field(default_factory=list)
+    found: object | None = None
+    config: object | None = None
+    annotations: dict | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -921,6 +931,7 @@ class CellsResult:
             "distance": {"p50": float(np.median(d)) if d.size else None,
                          "max": float(d.max()) if d.size else None},
             "outputs": [str(p) for p in self.outputs],
+            **({"annotations": self.annotations} if self.annotations is not None else {}),
         }
 
     def report(self) -> dict:
