@@ -250,3 +250,46 @@ def test_printed_numbers_are_read_and_a_wrong_one_is_reported(tmp_path):
     from_text = chromagrid.cells(path, values_from="text")
     assert float(from_text.matrix.values[2, 3]) == float(printed[2, 3])
     assert np.abs(from_text.matrix.values - matrix)[np.arange(5) != 2].max() <= 1e-9
+
+
+@pytest.mark.parametrize("style, dpi, suffix, orientation", [
+    ("ggplot", 72, ".png", "vertical"),
+    ("seaborn-v0_8", 300, ".jpg", "vertical"),
+    ("classic", 100, ".png", "horizontal"),
+    ("dark_background", 150, ".jpg", "vertical"),
+])
+def test_styles_dpi_and_formats_from_the_image_alone(tmp_path, style, dpi, suffix, orientation):
+    data = smooth_field(24, 32, -40.0, 60.0)
+    with plt.style.context(style):
+        fig, ax = plt.subplots(figsize=(5, 3.6), dpi=dpi)
+        im = ax.imshow(data, cmap="RdYlBu_r", vmin=-50, vmax=75, extent=(0, 16, 0, 12), aspect="auto",
+                       interpolation="nearest")
+        fig.colorbar(im, ax=ax, orientation=orientation)
+        box = pixel_box(fig, ax)
+        limits = (*ax.get_xlim(), *ax.get_ylim())
+        path = _save(fig, tmp_path / f"figure{suffix}", **({"pil_kwargs": {"quality": 75}} if suffix == ".jpg" else {}))
+    result = chromagrid.digitize(path)
+    assert np.abs(np.subtract(result.box, box)).max() <= 2
+    low, high = result.config.scale.value_range
+    assert _span_error(low, -50, 125) <= 0.5 and _span_error(high, 75, 125) <= 0.5
+    assert result.config.scale.cmap == "RdYlBu_r" or result.config.scale.colorbar_box is not None
+    x0, y0, x1, y1 = box
+    for got, want, span, px in zip(result.config.georef.extent, limits, (16, 16, 12, 12),
+                                   (x1 - x0, x1 - x0, y1 - y0, y1 - y0)):
+        # the extent is the fit's value at the found box's edges: 0.5 % of the span, or the box's one pixel
+        assert _span_error(got, want, span) <= max(0.5, 100 / px + 0.05)
+
+
+def test_a_shared_colorbar_serves_every_panel(tmp_path):
+    fig, axes = plt.subplots(2, 2, figsize=(8, 6), dpi=100)
+    for k, ax in enumerate(axes.flat):
+        im = ax.imshow(smooth_field(20, 20) * (k + 1), cmap="cividis", vmin=0, vmax=4, aspect="auto")
+    fig.colorbar(im, ax=axes)
+    boxes = [pixel_box(fig, ax) for ax in axes.flat]
+    path = _save(fig, tmp_path / "grid.png")
+    for number, box in enumerate(boxes, start=1):
+        result = chromagrid.digitize(path, panel=number)
+        assert np.abs(np.subtract(result.box, box)).max() <= 2
+        assert result.config.scale.cmap == "cividis"
+        low, high = result.config.scale.value_range
+        assert _span_error(low, 0, 4) <= 0.5 and _span_error(high, 4, 4) <= 0.5

@@ -267,11 +267,16 @@ def _read_axes(data: dict, rgb: np.ndarray, box, found: Found) -> None:
 
     axes = read_axes(rgb, box)
     found.axes = axes
-    if axes.x is None or axes.y is None:
+    fits = (("x", axes.x), ("y", axes.y))
+    unsure = [f"{n} ({fit.evidence}, confidence {fit.confidence:.2f})" for n, fit in fits  # two ticks, one doubtful
+              if fit is not None and fit.confidence < LOW_CONFIDENCE and len(fit.ticks) < 3]
+    if axes.x is None or axes.y is None or unsure:
         missing = " and ".join(n for n, a in (("x", axes.x), ("y", axes.y)) if a is None)
+        why = (f"the {missing} axis tick labels could not be read" if missing else
+               f"the axis fit is unsure: {'; '.join(unsure)}")
         found.used["axes"] = "pixels"
-        found.warn(f"the {missing} axis tick labels could not be read: the grid is in pixel coordinates; give "
-                   "--extent, or --axis-x/--axis-y, for world coordinates")
+        found.warn(f"{why}: the grid is in pixel coordinates; give --extent, or --axis-x/--axis-y, for world "
+                   "coordinates")
         return
     georef = dict(data.get("georef") or {})
     extent = axes.extent(box)
@@ -285,8 +290,11 @@ def _read_axes(data: dict, rgb: np.ndarray, box, found: Found) -> None:
         georef.setdefault("crs", "EPSG:4326")
     data["georef"] = georef
     found.used["axes"] = "found: lon/lat (EPSG:4326)" if "crs" in georef else "found"
-    if axes.confidence < LOW_CONFIDENCE:
-        found.warn(f"axes: confidence {axes.confidence:.2f} ({axes.evidence}); check them or give --extent")
+    low = [f"{n} ({fit.evidence}, confidence {fit.confidence:.2f})" for n, fit in fits
+           if fit.confidence < LOW_CONFIDENCE]
+    if low or axes.confidence < LOW_CONFIDENCE:
+        found.warn(f"axes: confidence {axes.confidence:.2f} ({'; '.join(low) or axes.evidence}); check the extent "
+                   f"{georef.get('extent')} or give --extent")
 
 
 def needs_detection(data: dict) -> bool:
