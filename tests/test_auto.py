@@ -293,3 +293,20 @@ def test_a_shared_colorbar_serves_every_panel(tmp_path):
         assert result.config.scale.cmap == "cividis"
         low, high = result.config.scale.value_range
         assert _span_error(low, 0, 4) <= 0.5 and _span_error(high, 4, 4) <= 0.5
+
+
+def test_a_log_axis_is_calibrated_on_log_values(tmp_path):
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    mesh = ax.pcolormesh(np.logspace(0, 3, 41), np.linspace(0, 10, 31), smooth_field(30, 40), cmap="viridis",
+                         vmin=0, vmax=1)
+    ax.set_xscale("log")
+    fig.colorbar(mesh, ax=ax)
+    box = pixel_box(fig, ax)
+    path = _save(fig, tmp_path / "logx.png")
+    result = chromagrid.digitize(path, output=tmp_path / "logx.nc")
+    axes = result.config.georef.axes
+    assert axes.x_scale == "log" and axes.y_scale == "linear"
+    x = result.grid["x"].values  # cell centres: log-spaced from 10**(0.5 px) to 10**(3 - 0.5 px)
+    per_px = 3 / (box[2] - box[0])
+    assert abs(np.log10(x[0]) - 0.5 * per_px) <= 0.005 * 3 and abs(np.log10(x[-1]) - (3 - 0.5 * per_px)) <= 0.005 * 3
+    assert np.allclose(np.diff(np.log10(x)), per_px, rtol=0.01)
