@@ -310,3 +310,14 @@ def test_a_log_axis_is_calibrated_on_log_values(tmp_path):
     per_px = 3 / (box[2] - box[0])
     assert abs(np.log10(x[0]) - 0.5 * per_px) <= 0.005 * 3 and abs(np.log10(x[-1]) - (3 - 0.5 * per_px)) <= 0.005 * 3
     assert np.allclose(np.diff(np.log10(x)), per_px, rtol=0.01)
+
+
+def test_percent_labels_give_values_in_percent(tmp_path):
+    from matplotlib.ticker import PercentFormatter
+
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    fig.colorbar(ax.imshow(smooth_field(), cmap="magma", vmin=0, vmax=1), ax=ax, format=PercentFormatter(1.0))
+    result = chromagrid.digitize(_save(fig, tmp_path / "pct.png"))
+    low, high = result.config.scale.value_range
+    assert result.config.units == "%" and _span_error(low, 0, 100) <= 0.5 and _span_error(high, 100, 100) <= 0.5
+    assert result.grid["value"].attrs["units"] == "%"

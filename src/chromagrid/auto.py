@@ -225,6 +225,15 @@ def _tidy(value: float) -> float:
     return float(f"{float(value):.12g}")
 
 
+def _percent_units(data: dict, found: Found) -> None:
+    """Colorbar labels in percent (``25%``): the values are as printed, in %; say so in ``units`` unless given."""
+    read = found.colorbar_scale
+    if read is not None and data.get("units") is None and read.fit.ticks and all(
+            t.text.strip().endswith("%") for t in read.fit.ticks):
+        data["units"] = "%"
+        found.used["units"] = "found: % (the colorbar's labels)"
+
+
 def _read_range(scale: dict, rgb: np.ndarray, found: Found) -> None:
     """Fill the range (and the norm, unless given) from the colorbar's ticks; 0-1 without a colorbar."""
     from chromagrid.find.ticks import read_colorbar_ticks
@@ -373,6 +382,7 @@ def complete(data: dict, rgb: np.ndarray, lossy: bool, layout=None, cells: bool 
         found.used["range"] = "given"
     else:
         _read_range(scale, rgb, found)
+        _percent_units(data, found)
     data["scale"] = scale
     georef = data.get("georef") or {}
     if not cells and not any(georef.get(k) is not None for k in GEOREF_SOURCES) and found.used["box"] == "found":
