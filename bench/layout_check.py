@@ -2,7 +2,8 @@
 
 Usage: python bench/layout_check.py [BENCH_DIR]   (default: ../shared/bench beside the checkout)
 Prints, per case, the plot-box error (max abs edge difference, px), whether a
-colorbar was found (and its box error), and a summary.
+colorbar was found (and its box error) and the time taken, and a summary with
+the worst errors and the slowest case.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def err(a, b):
 def main(root: str = str(Path(__file__).resolve().parents[2] / "shared" / "bench")) -> None:
     root_p = Path(root)
     n = ok_box = ok_cb = n_cb = ok_count = 0
+    worst_box, worst_cb, slowest = (0, ""), (0, ""), (0.0, "")
     for line in open(root_p / "manifest.jsonl"):
         c = json.loads(line)
         n += 1
@@ -39,6 +41,8 @@ def main(root: str = str(Path(__file__).resolve().parents[2] / "shared" / "bench
         else:
             e = 999
         ok_box += e <= 2
+        worst_box = max(worst_box, (e, c["id"]))
+        slowest = max(slowest, (dt, c["id"]))
         cnt_ok = len(panels) == len(truth_boxes) and len(bars) == len(truth_cbs)
         ok_count += cnt_ok
         cbtxt = "no colorbar in truth"
@@ -51,13 +55,17 @@ def main(root: str = str(Path(__file__).resolve().parents[2] / "shared" / "bench
                 pi = [i for i, p in enumerate(panels) if err(p.box, c["plot_box"]) == e]
                 paired = bool(pi) and pi[0] in best.panels
                 ok_cb += ce <= 2
+                worst_cb = max(worst_cb, (ce, c["id"]))
                 cbtxt = f"cbar found err={ce}px {best.orientation} paired={paired}"
             else:
                 cbtxt = "cbar NOT found"
+                worst_cb = max(worst_cb, (999, c["id"]))
         print(f"{c['id']:12s} box_err={e:4d}px  n_panels={len(panels)}/{len(truth_boxes)} "
               f"n_cbars={len(bars)}/{len(truth_cbs)}  {cbtxt}  ({dt:.2f}s)")
     print(f"\nSUMMARY: plot box within 2 px: {ok_box}/{n}; colorbar box within 2 px: {ok_cb}/{n_cb}; "
           f"exact panel+colorbar counts: {ok_count}/{n}")
+    print(f"worst plot box error {worst_box[0]} px ({worst_box[1]}); worst colorbar error {worst_cb[0]} px "
+          f"({worst_cb[1]}); slowest {slowest[0]:.2f} s ({slowest[1]})")
 
 
 if __name__ == "__main__":

@@ -182,3 +182,167 @@ def test_jpeg_q75(tmp_path):
     bars = layout.find_colorbars(img, panels)
     assert len(bars) == 1 and _close(bars[0].box, tc)
     _check_colors(bars[0], "viridis", tol=20)
+
+
+# --------------------------------------------------------------------------
+# generality: styles, sizes, formats and the hard cases of white-ended maps
+# --------------------------------------------------------------------------
+
+
+def _layout(fig, axes, bars, tmp_path, name="f.png", **kw):
+    """Truth boxes (panels, colorbar strips) from matplotlib, and what find_layout gets from the saved image."""
+    fig.canvas.draw()
+    tp = [_box(fig, a) for a in axes]
+    tc = [_box(fig, b) for b in bars]
+    img = _save(fig, tmp_path, name, dpi=fig.dpi, **kw)
+    panels, found = layout.find_layout(img)
+    return tp, tc, panels, found
+
+
+def _check_boxes(found, truth):
+    assert len(found) == len(truth), (found, truth)
+    for f, t in zip(sorted(found), sorted(truth)):
+        assert _close(f, t), (f, t)
+
+
+def _sns():
+    return pytest.importorskip("seaborn")
+
+
+def test_seaborn_annotated_jpeg_q75(tmp_path):
+    sns = _sns()
+    fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
+    sns.heatmap(np.random.default_rng(1).random((8, 10)), annot=True, fmt=".2f", ax=ax, cmap="rocket")
+    tp, tc, panels, bars = _layout(fig, [ax], [fig.axes[-1]], tmp_path, "f.jpg", pil_kwargs={"quality": 75})
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+    assert not panels[0].framed and bars[0].panels == (0,)
+
+
+@pytest.mark.parametrize("cmap", ["Blues", "Greys"])
+def test_white_low_end_imshow_on_white(tmp_path, cmap):
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=100)
+    data = _field()
+    data[:, :10] = data.min()  # a band at the white end next to the white background
+    cb = fig.colorbar(ax.imshow(data, cmap=cmap), ax=ax)
+    tp, tc, panels, bars = _layout(fig, [ax], [cb.ax], tmp_path)
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+    _check_colors(bars[0], cmap)
+
+
+@pytest.mark.parametrize("cmap", ["Blues", "Greys"])
+def test_white_low_end_seaborn_no_outline(tmp_path, cmap):
+    """seaborn draws no colorbar outline: the strip's white end is seen only through its ticks or its panel."""
+    sns = _sns()
+    rng = np.random.default_rng(2)
+    data = rng.integers(1, 100, (10, 10)).astype(float)
+    data[rng.random((10, 10)) < 0.5] = 0
+    np.fill_diagonal(data, 100)
+    fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
+    sns.heatmap(data, annot=True, fmt=".0f", ax=ax, cmap=cmap)
+    tp, tc, panels, bars = _layout(fig, [ax], [fig.axes[-1]], tmp_path)
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+
+
+def test_seaborn_white_columns_and_row_jpeg(tmp_path):
+    """A frameless heat map broken by background-white cell columns (and a white top row) is one panel."""
+    sns = _sns()
+    data = np.random.default_rng(3).random((15, 30)) * 16
+    data[:, [0, 1, 5, 6, 7, 14, 15]] = 0
+    data[0] = 0
+    fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
+    sns.heatmap(data, ax=ax, cmap="Greys")
+    tp, tc, panels, bars = _layout(fig, [ax], [fig.axes[-1]], tmp_path, "f.jpg", pil_kwargs={"quality": 75})
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+    assert bars[0].extend == "neither"
+
+
+def test_seaborn_masked_triangle_diverging(tmp_path):
+    """Masked upper triangle (blank top row and right column) and a diverging map whose centre is near white."""
+    sns = _sns()
+    c = np.corrcoef(np.random.default_rng(4).random((12, 30)))
+    fig, ax = plt.subplots(figsize=(8, 7), dpi=100)
+    sns.heatmap(c, mask=np.triu(np.ones_like(c, bool)), ax=ax, cmap="vlag", vmin=-1, vmax=1)
+    tp, tc, panels, bars = _layout(fig, [ax], [fig.axes[-1]], tmp_path)
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+
+
+@pytest.mark.parametrize("lw,dpi", [(2.0, 100), (0.5, 200)])
+def test_seaborn_gridlines(tmp_path, lw, dpi):
+    sns = _sns()
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=dpi)
+    sns.heatmap(np.random.default_rng(5).random((20, 30)), linewidths=lw, ax=ax, cmap="mako")
+    tp, tc, panels, bars = _layout(fig, [ax], [fig.axes[-1]], tmp_path)
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+
+
+def test_seaborn_two_heatmaps_side_by_side(tmp_path):
+    sns = _sns()
+    rng = np.random.default_rng(6)
+    fig, axs = plt.subplots(2, 2, figsize=(10, 8), dpi=100)
+    for ax in axs.flat:
+        sns.heatmap(rng.random((5, 6)), ax=ax, cmap="rocket", annot=True)
+    tp, tc, panels, bars = _layout(fig, list(axs.flat), fig.axes[4:], tmp_path)
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+    for i, b in enumerate(bars):
+        assert len(b.panels) == 1
+
+
+@pytest.mark.parametrize("dpi", [72, 300])
+def test_thick_frame(tmp_path, dpi):
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=dpi)
+    cb = fig.colorbar(ax.imshow(_field(), cmap="viridis"), ax=ax)
+    for spine in ax.spines.values():
+        spine.set_linewidth(3)
+    tp, tc, panels, bars = _layout(fig, [ax], [cb.ax], tmp_path)
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+    assert panels[0].framed
+
+
+def test_constrained_layout(tmp_path):
+    fig, axs = plt.subplots(1, 2, figsize=(10, 4), dpi=100, constrained_layout=True)
+    cbs = [fig.colorbar(ax.imshow(_field(), cmap=cm), ax=ax) for ax, cm in zip(axs, ["turbo", "inferno"])]
+    tp, tc, panels, bars = _layout(fig, list(axs), [c.ax for c in cbs], tmp_path)
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+    assert [b.panels for b in bars] == [(0,), (1,)]
+
+
+@pytest.mark.parametrize("orientation", ["vertical", "horizontal"])
+def test_extend_triangles_dark_ends(tmp_path, orientation):
+    """Extend triangles, and an outline that merges with the map's black end (magma)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=150)
+    cb = fig.colorbar(ax.pcolormesh(_field(), cmap="magma", vmin=-1, vmax=1.5), ax=ax, extend="min",
+                      orientation=orientation)
+    tp, tc, panels, bars = _layout(fig, [ax], [cb.ax], tmp_path)
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+    assert bars[0].extend == "min" and bars[0].orientation == orientation
+
+
+@pytest.mark.parametrize("style", ["classic", "dark_background", "ggplot", "seaborn-v0_8-darkgrid"])
+def test_styles(tmp_path, style):
+    with plt.style.context(style):
+        fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=100)
+        cb = fig.colorbar(ax.imshow(_field(), cmap="viridis"), ax=ax)
+        ax.set_title("title")
+        tp, tc, panels, bars = _layout(fig, [ax], [cb.ax], tmp_path)
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
+    _check_colors(bars[0], "viridis")
+
+
+def test_large_figure_high_dpi_jpeg(tmp_path):
+    fig, ax = plt.subplots(figsize=(10, 7.5), dpi=400)
+    cb = fig.colorbar(ax.imshow(_field(100, 150), cmap="inferno"), ax=ax)
+    ax.set_title("large")
+    tp, tc, panels, bars = _layout(fig, [ax], [cb.ax], tmp_path, "f.jpg", pil_kwargs={"quality": 75})
+    _check_boxes([p.box for p in panels], tp)
+    _check_boxes([b.box for b in bars], tc)
