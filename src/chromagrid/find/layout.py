@@ -511,6 +511,15 @@ def _tick_sets(ink: np.ndarray) -> list[_TickSet]:
     return out
 
 
+def _mark_boxes(scene: _Scene, ts: _TickSet) -> list[Box]:
+    """A tick set's mark boxes at full resolution (coarse cells widened by one cell less a pixel)."""
+    f = scene.f
+    h, w = scene.diff.shape
+    m = f - 1
+    return [(max(0, cx0 * f - m), max(0, cy0 * f - m), min(w, cx1 * f + m), min(h, cy1 * f + m))
+            for cx0, cy0, cx1, cy1 in ts.boxes]
+
+
 def _tick_edge(scene: _Scene, ts: _TickSet) -> int:
     """Full-resolution position of the axes edge a tick set ends on (median over its marks).
 
@@ -518,13 +527,9 @@ def _tick_edge(scene: _Scene, ts: _TickSet) -> int:
     half as dark as the mark ends at the edge (whatever lies beyond a gap,
     such as data past an outer gridline, is not the mark).
     """
-    f, diff = scene.f, scene.diff
-    h, w = diff.shape
     ends = []
-    m = f - 1
-    for cx0, cy0, cx1, cy1 in ts.boxes:
-        x0, y0, x1, y1 = max(0, cx0 * f - m), max(0, cy0 * f - m), min(w, cx1 * f + m), min(h, cy1 * f + m)
-        sub = diff[y0:y1, x0:x1].astype(np.int16)
+    for x0, y0, x1, y1 in _mark_boxes(scene, ts):
+        sub = scene.diff[y0:y1, x0:x1].astype(np.int16)
         lo, hi = (y0, y1) if ts.side in ("top", "bottom") else (x0, x1)
         if ts.side in ("top", "bottom"):
             sub = sub.T
@@ -542,18 +547,14 @@ def _tick_edge(scene: _Scene, ts: _TickSet) -> int:
         run = np.where(ink.any(axis=1), b - a + 1, 0)
         b_med = int(np.median(b[run >= run.max() - 1]))
         ends.append(hi - 1 - b_med if rev else lo + b_med + 1)
-    return int(round(float(np.median(ends)))) if ends else ts.edge * f
+    return int(round(float(np.median(ends)))) if ends else ts.edge * scene.f
 
 
 def _tick_centres(scene: _Scene, ts: _TickSet) -> np.ndarray:
     """Full-resolution centres (continuous coordinates) of a tick set's marks along the axis."""
-    f, diff = scene.f, scene.diff
-    h, w = diff.shape
     out = []
-    m = f - 1
-    for cx0, cy0, cx1, cy1 in ts.boxes:
-        x0, y0, x1, y1 = max(0, cx0 * f - m), max(0, cy0 * f - m), min(w, cx1 * f + m), min(h, cy1 * f + m)
-        sub = diff[y0:y1, x0:x1].astype(np.float64)
+    for x0, y0, x1, y1 in _mark_boxes(scene, ts):
+        sub = scene.diff[y0:y1, x0:x1].astype(np.float64)
         prof = sub.max(axis=1) if ts.side in ("left", "right") else sub.max(axis=0)
         lo = y0 if ts.side in ("left", "right") else x0
         wgt = np.clip(prof - scene.tol, 0, None)
