@@ -1521,7 +1521,8 @@ class AxesScale:
         The labels are in degrees (``30°E``, ``45°S``), or the axis titles say lon/lat with numbers in
         range.
     x_label, y_label : str or None
-        The axis titles, when read.
+        The axis titles, when read: only where they decide lon/lat (both axes numeric, in degree range,
+        no degree labels), as each costs an OCR call.
     confidence : float
         In [0, 1].
     evidence : str
@@ -1679,8 +1680,7 @@ def read_axes(rgb: np.ndarray, panel_box: Any) -> AxesScale:
     ys = _axis_side(img, box, ("left", "right"))
     x_fit = xs.fit if xs is not None else None
     y_fit = ys.fit if ys is not None else None
-    x_title = _title(img, xs, box, False) if xs is not None else None
-    y_title = _title(img, ys, box, True) if ys is not None else None
+    x_title = y_title = None  # read only where they decide lon/lat (an OCR call each)
     x_deg = _degree_axis(xs, x_fit)
     y_deg = _degree_axis(ys, y_fit)
     lonlat = False
@@ -1689,11 +1689,14 @@ def read_axes(rgb: np.ndarray, panel_box: Any) -> AxesScale:
         lonlat = True
         why = "degree labels"
     elif x_fit is not None and y_fit is not None:
-        lon_t = bool(x_title and _LON_WORDS.search(x_title))
-        lat_t = bool(y_title and _LAT_WORDS.search(y_title))
         xv = [t.value for t in x_fit.ticks]
         yv = [t.value for t in y_fit.ticks]
         in_range = max(abs(v) for v in xv) <= 360 and max(abs(v) for v in yv) <= 90
+        if in_range:
+            x_title = _title(img, xs, box, False) if xs is not None else None
+            y_title = _title(img, ys, box, True) if ys is not None else None
+        lon_t = bool(x_title and _LON_WORDS.search(x_title))
+        lat_t = bool(y_title and _LAT_WORDS.search(y_title))
         if (lon_t or lat_t) and in_range:
             lonlat = True
             why = "axis titles say lon/lat"
