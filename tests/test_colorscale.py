@@ -310,3 +310,16 @@ def test_discrete_norm_from_the_colorbar(tmp_path):
 def test_bad_norms(kwargs, match):
     with pytest.raises(ColorScaleError, match=match):
         from_colormap("viridis", **kwargs)
+
+
+@pytest.mark.parametrize("name", ["cmocean:balance_blue", "cmocean:delta_blue", "colorcet:CET_D5", "crameri:naviaW"])
+def test_names_only_the_cmap_package_holds_for_a_catalogue_resolve(name):
+    """known_colormaps lists the `cmap` package's cmocean/colorcet/crameri namespaces: each must resolve."""
+    import cmap
+
+    from chromagrid.scale.colorscale import known_colormaps, resolve_colormap
+
+    assert name in known_colormaps()
+    ours = resolve_colormap(name)(np.linspace(0, 1, 256))
+    theirs = cmap.Colormap(name).to_mpl()(np.linspace(0, 1, 256))
+    np.testing.assert_allclose(ours, theirs)

@@ -222,18 +222,21 @@ def _lookup_catalogue(lib: str, base: str):
 
     if lib == "matplotlib":
         return mpl.colormaps[base] if base in mpl.colormaps else None
+    own = None  # a catalogue's own package first; the `cmap` package's copy of it (more names) after
     if lib == "cmocean":
         import cmocean
 
-        return cmocean.cm.cmap_d.get(base)
-    if lib == "crameri":
+        own = cmocean.cm.cmap_d.get(base)
+    elif lib == "crameri":
         import cmcrameri.cm as cmc
 
-        return cmc.cmaps.get(base)
-    if lib == "colorcet":
+        own = cmc.cmaps.get(base)
+    elif lib == "colorcet":
         import colorcet
 
-        return colorcet.cm.get(base)
+        own = colorcet.cm.get(base)
+    if own is not None:
+        return own
     if lib == "seaborn":
         try:
             import seaborn  # noqa: F401  (registers rocket, mako, ... with matplotlib)
