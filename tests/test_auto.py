@@ -162,7 +162,8 @@ def test_no_colorbar_gives_the_normalized_position_with_a_warning(tmp_path):
     x0, y0, x1, y1 = box
     fx0, fy0 = result.box[:2]
     truth = truth_per_pixel(data, (y1 - y0, x1 - x0), margin=0.2)  # data spans 0..1: position = value
-    got = result.grid["value"].values[np.ix_(np.arange(4, y1 - y0 - 4) + y0 - fy0, np.arange(4, x1 - x0 - 4) + x0 - fx0)]
+    rows, cols = np.arange(4, y1 - y0 - 4) + y0 - fy0, np.arange(4, x1 - x0 - 4) + x0 - fx0
+    got = result.grid["value"].values[np.ix_(rows, cols)]
     want = truth[4:-4, 4:-4]
     ok = np.isfinite(want)
     assert np.nanpercentile(np.abs(got - want)[ok], 99) <= 0.01

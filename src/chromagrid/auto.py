@@ -85,8 +85,7 @@ class Found:
     def describe(self) -> dict:
         """JSON-able: every finding with its evidence and confidence, and what was used."""
         out: dict = {"used": dict(self.used)}
-        out["panels"] = [{"panel": i + 1, "box": [int(v) for v in p.box], "framed": p.framed,
-                          "confidence": p.confidence, "evidence": p.evidence} for i, p in enumerate(self.panels)]
+        out["panels"] = [describe_panel(i, p) for i, p in enumerate(self.panels)]
         out["colorbars"] = [describe_colorbar(i, c) for i, c in enumerate(self.colorbars)]
         if self.panel is not None:
             out["panel"] = self.panel + 1
@@ -98,6 +97,12 @@ class Found:
             out["axes"] = self.axes.describe()
         out["warnings"] = list(self.warnings)
         return out
+
+
+def describe_panel(index: int, p) -> dict:
+    """One panel as JSON-able data (numbered from 1)."""
+    return {"panel": index + 1, "box": [int(v) for v in p.box], "framed": p.framed, "confidence": p.confidence,
+            "evidence": p.evidence}
 
 
 def describe_colorbar(index: int, c) -> dict:
@@ -306,11 +311,14 @@ def _read_axes(data: dict, rgb: np.ndarray, box, found: Found) -> None:
                    f"{georef.get('extent')} or give --extent")
 
 
-def needs_detection(data: dict) -> bool:
-    """Whether a config (as plain data) leaves anything for the figure to supply."""
+def needs_detection(data: dict, cells: bool = False) -> bool:
+    """Whether a config (as plain data) leaves anything for the figure to supply.
+
+    A cells config (``cells``) without a box is not a gap: the cells stage finds its own area.
+    """
     scale = data.get("scale") or {}
     box = data.get("box")
-    return (box is None or box == "auto" or data.get("panel") is not None
+    return ((not cells and (box is None or box == "auto")) or data.get("panel") is not None
             or not has_scale_source(scale) or not has_value_range(scale))
 
 
@@ -453,9 +461,7 @@ def inspect(rgb: np.ndarray, lossy: bool) -> dict:
         bars.append(item)
     out_panels = []
     for i, panel in enumerate(panels):
-        item = {"panel": i + 1, "box": [int(v) for v in panel.box], "framed": panel.framed,
-                "confidence": panel.confidence, "evidence": panel.evidence,
-                "colorbars": [j + 1 for j, c in enumerate(colorbars) if i in c.panels]}
+        item = {**describe_panel(i, panel), "colorbars": [j + 1 for j, c in enumerate(colorbars) if i in c.panels]}
         if not item["colorbars"]:
             x0, y0, x1, y1 = panel.box
             item["colormap_candidates"] = [m.describe() for m in identify_from_pixels(rgb[y0:y1, x0:x1],

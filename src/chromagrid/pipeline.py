@@ -768,7 +768,7 @@ def run_cells(config, source: str | None = None):
         config = load_config_data(config, cells=True)
     source = source or "config"
     if isinstance(config, dict):
-        if needs_detection({**config, "box": config.get("box", "given")}):
+        if needs_detection(config, cells=True):
             precheck_config(config, source, CellsConfig)
             image = read_image_for(config)
             config, found = complete(config, image.rgb, is_lossy(config["input"]), cells=True)
