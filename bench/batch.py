@@ -78,8 +78,8 @@ def draw_large(path: Path, side: int) -> None:
 
 # --------------------------------------------------------------------------- throughput
 def _warm() -> bool:
-    import chromagrid.pipeline  # noqa: F401 - imports paid before the clock starts
     import chromagrid.batch  # noqa: F401
+    import chromagrid.pipeline  # noqa: F401 - imports paid before the clock starts
 
     return True
 
@@ -126,10 +126,10 @@ def _rss_mb() -> float:
 
 def measure(mode: str, figure: Path, output: Path, tile: int) -> dict:
     """Run in a fresh process: decode one figure, report the peak resident memory."""
-    import chromagrid.pipeline
-    import chromagrid.tiles
     import dask  # noqa: F401 - imported before the baseline, as in a worker
 
+    import chromagrid.pipeline
+    import chromagrid.tiles
     from chromagrid.io.image import image_size
 
     width, height = image_size(figure, 10**9)

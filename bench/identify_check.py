@@ -113,7 +113,7 @@ def synthetic(count: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     ok = ok_lossless = n_lossless = 0
     times, fails, labels = [], [], []
-    for i in range(count):
+    for _ in range(count):
         g = int(rng.integers(len(cat.names)))
         name = cat.names[g][0]
         rev = bool(rng.random() < 0.3)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import sys
 import time
 from collections import defaultdict
 
@@ -58,7 +57,6 @@ def draw(kind: str, style: str, dpi: int, fmt: str) -> tuple[np.ndarray, list[tu
     with plt.style.context(style):
         fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=dpi)
         data = np.linspace(0, 1, 400).reshape(20, 20)
-        truths: dict[int, float] = {}  # id(text artist) -> value
         if kind == "linear":
             im = ax.imshow(data * 2 - 1, extent=(-180, 180, -90, 90), vmin=-1, vmax=1)
             cb = fig.colorbar(im, ax=ax)
@@ -164,9 +162,9 @@ def run_mode(mode: str, rgb: np.ndarray, labels: list) -> list[str]:
         img = Image.fromarray(rgb).resize((rgb.shape[1] * s, rgb.shape[0] * s), Image.Resampling.LANCZOS)
         d = pytesseract.image_to_data(img, config="--psm 11", output_type=pytesseract.Output.DICT)
         found = []
-        for t, l, tp, w, h in zip(d["text"], d["left"], d["top"], d["width"], d["height"]):
+        for t, left, tp, w, h in zip(d["text"], d["left"], d["top"], d["width"], d["height"]):
             if t.strip():
-                found.append((t.strip(), (l // s, tp // s, (l + w) // s, (tp + h) // s)))
+                found.append((t.strip(), (left // s, tp // s, (left + w) // s, (tp + h) // s)))
         return [_match(found, box) for _, _, box in labels]
     raise ValueError(mode)
 

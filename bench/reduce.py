@@ -175,9 +175,9 @@ def draw(path: Path, n: int) -> None:
 
 
 def decoded_field(path: Path) -> np.ndarray:
-    from chromagrid.scale.colorscale import from_colormap
     from chromagrid.decode.core import decode
     from chromagrid.io.image import read_image
+    from chromagrid.scale.colorscale import from_colormap
 
     image = read_image(path)
     return decode(image.rgb, from_colormap("viridis", "linear", 0.0, 1.0)).value
@@ -207,8 +207,14 @@ def speed_16mp(folder: Path) -> None:
 
 
 def speed_4mp(folder: Path, dbscan_pixels: int | None) -> bool:
-    from chromagrid.reduce.cluster import (canonical_labels, gradient_mask, label_components, label_dbscan,
-                                   neighbourhood, value_levels)
+    from chromagrid.reduce.cluster import (
+        canonical_labels,
+        gradient_mask,
+        label_components,
+        label_dbscan,
+        neighbourhood,
+        value_levels,
+    )
 
     path = folder / "field_4mp.png"
     draw(path, 2000)

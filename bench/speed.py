@@ -112,8 +112,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args(argv)
 
-    from chromagrid.scale.colorscale import from_colormap
     from chromagrid.decode.core import clean_overlays, decode
+    from chromagrid.scale.colorscale import from_colormap
 
     scale = from_colormap("viridis", vmin=0.0, vmax=1.0)
     plain = plain_decoder()

@@ -13,8 +13,15 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import chromagrid  # noqa: E402
-from chromagrid.heatmap.annotations import (CellTexts, detect_scale_factor, printed_decimals,  # noqa: E402
-                                            printed_unit, read_cell_texts, reconcile, values_from_text)
+from chromagrid.heatmap.annotations import (  # noqa: E402
+    CellTexts,
+    detect_scale_factor,
+    printed_decimals,
+    printed_unit,
+    read_cell_texts,
+    reconcile,
+    values_from_text,
+)
 
 sns = pytest.importorskip("seaborn")
 

@@ -25,7 +25,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from chromagrid import __version__  # noqa: E402
 from chromagrid.batch import (  # noqa: E402
-    INVALID, TODO, UP_TO_DATE, plan_batch, run_batch, run_item, staleness,
+    INVALID,
+    TODO,
+    UP_TO_DATE,
+    plan_batch,
+    run_batch,
+    run_item,
+    staleness,
 )
 from chromagrid.cli import main  # noqa: E402
 from chromagrid.errors import ConfigError  # noqa: E402

@@ -20,9 +20,9 @@ from chromagrid.decode.cellfit import (
     sharpen_lattice,
     table_ycbcr,
 )
-from chromagrid.scale.colorscale import from_colorbar, from_colormap, resolve_colormap
 from chromagrid.decode.core import decode
 from chromagrid.decode.jpeg import read_window
+from chromagrid.scale.colorscale import from_colorbar, from_colormap, resolve_colormap
 
 CELLS = (48, 64)
 
@@ -182,7 +182,10 @@ def test_sharpen_lattice_takes_out_a_drift_of_a_third_of_a_pixel():
     change = np.zeros(size + 1)
     change[np.ceil(true[1:-1] - 0.5).astype(int)] = 1.0
     drifted = np.linspace(true[0] - 0.25, true[-1] + 0.33, n + 1)
-    boundaries = lambda e: np.ceil(e[1:-1] - 0.5).astype(int)
+
+    def boundaries(e):
+        return np.ceil(e[1:-1] - 0.5).astype(int)
+
     assert (boundaries(drifted) != boundaries(true)).sum() > 5
     sharpened = sharpen_lattice(drifted, change)
     assert np.array_equal(boundaries(sharpened), boundaries(true))

@@ -13,6 +13,7 @@ import rasterio
 import rioxarray
 import xarray as xr
 import yaml
+from conftest import draw_figure, truth_per_pixel
 from matplotlib.colors import Normalize
 from pyproj import CRS
 
@@ -20,7 +21,6 @@ import chromagrid
 from chromagrid.errors import ConfigError
 from chromagrid.export.grid import ExportOptions, write_grid
 from chromagrid.geo.georef import extent_transform, make_grid
-from conftest import draw_figure, truth_per_pixel
 
 # loading the compliance checker's plugins announces a deprecated one (ioos_sos) we do not use
 pytestmark = pytest.mark.filterwarnings("ignore:The ioos_sos checker is deprecated:DeprecationWarning")

@@ -14,8 +14,8 @@ from PIL import Image
 
 import chromagrid
 from chromagrid import Reduce, Tolerance
-from chromagrid.reduce.checks import exceeded, reconstruct, reconstruct_at, reconstruction_errors
 from chromagrid.cli import EXIT_ABOVE_TOLERANCE, main
+from chromagrid.reduce.checks import exceeded, reconstruct, reconstruct_at, reconstruction_errors
 
 
 @pytest.fixture(scope="module")

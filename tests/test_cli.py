@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rioxarray  # noqa: F401  (the .rio accessor)
 import rasterio
+import rioxarray  # noqa: F401  (the .rio accessor)
 import xarray as xr
+from conftest import chromagrid_command, draw_figure, smooth_field, truth_per_pixel
 from matplotlib.colors import BoundaryNorm, LogNorm, Normalize
 
 from chromagrid.cli import main
-from conftest import chromagrid_command, draw_figure, smooth_field, truth_per_pixel
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,14 +11,21 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import pytest
+from conftest import draw_figure, smooth_field, truth_per_pixel
 from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm, Normalize
 from PIL import Image
 
 import chromagrid
-from chromagrid.scale.colorscale import (colorbar_orientation, from_colorbar, from_colormap, from_colors,
-                                   list_colormaps, resolve_colormap, sample_colorbar)
 from chromagrid.errors import ColorScaleError, ConfigError
-from conftest import draw_figure, smooth_field, truth_per_pixel
+from chromagrid.scale.colorscale import (
+    colorbar_orientation,
+    from_colorbar,
+    from_colormap,
+    from_colors,
+    list_colormaps,
+    resolve_colormap,
+    sample_colorbar,
+)
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,12 +7,12 @@ import textwrap
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import draw_figure, smooth_field, truth_per_pixel
 from matplotlib.colors import Normalize
 
 import chromagrid
 from chromagrid.config import load_config, validate_config
 from chromagrid.errors import ConfigError
-from conftest import draw_figure, smooth_field, truth_per_pixel
 
 YAML = """\
 input: figure.png

@@ -13,12 +13,12 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from conftest import draw_figure, pixel_box, smooth_field
 from matplotlib.colors import BoundaryNorm, LogNorm, Normalize
 
 import chromagrid
-from chromagrid.scale.colorscale import from_colormap, from_colors
 from chromagrid.decode.core import clean_overlays, decode
-from conftest import draw_figure, pixel_box, smooth_field
+from chromagrid.scale.colorscale import from_colormap, from_colors
 
 EPS = 1e-6
 

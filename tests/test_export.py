@@ -14,12 +14,12 @@ import rasterio
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from affine import Affine
+from conftest import chromagrid_command, draw_figure, smooth_field, truth_per_pixel
 from matplotlib.colors import Normalize
 
 import chromagrid
 from chromagrid.errors import OutputError
 from chromagrid.export.grid import atomic_output, grid_format, write_grid
-from conftest import chromagrid_command, draw_figure, smooth_field, truth_per_pixel
 
 VMIN, VMAX = 0.0, 0.7
 BIN = (VMAX - VMIN) / 256
@@ -95,7 +95,7 @@ def test_geotiff_crs_transform_nodata_deflate(tmp_path, figure):
         assert src.compression.value.lower() == "deflate"
         assert src.tags()["source_image"] == fig.path.name
         _check_values(src.read(1), truth)
-        assert src.xy(0, 0) == pytest.approx((expected @ (0.5, 0.5)))  # row 0 is north
+        assert src.xy(0, 0) == pytest.approx(expected @ (0.5, 0.5))  # row 0 is north
     da = rioxarray.open_rasterio(out, masked=True).squeeze("band")
     assert da.rio.crs.to_epsg() == 4326
     _check_values(da.values, truth)
@@ -211,7 +211,7 @@ def test_atomic_output_moves_only_on_success(tmp_path):
     with pytest.raises(ZeroDivisionError):
         with atomic_output(target) as tmp:
             tmp.write_text("half")
-            1 / 0
+            raise ZeroDivisionError
     assert target.read_text() == "old" and _leftovers(tmp_path) == []
     with atomic_output(target) as tmp:
         tmp.write_text("new")

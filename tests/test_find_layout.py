@@ -290,7 +290,7 @@ def test_seaborn_two_heatmaps_side_by_side(tmp_path):
     tp, tc, panels, bars = _layout(fig, list(axs.flat), fig.axes[4:], tmp_path)
     _check_boxes([p.box for p in panels], tp)
     _check_boxes([b.box for b in bars], tc)
-    for i, b in enumerate(bars):
+    for b in bars:
         assert len(b.panels) == 1
 
 

@@ -17,7 +17,6 @@ from PIL import Image  # noqa: E402
 
 from chromagrid.find import ocr  # noqa: E402  (the real engine: rapidocr-onnxruntime, a dependency)
 
-
 # ---------------------------------------------------------------------------------------------
 # Figures
 

@@ -9,10 +9,10 @@ from PIL import Image
 
 import chromagrid
 from chromagrid import pipeline, tiles
-from chromagrid.scale.colorscale import from_colormap
 from chromagrid.config import validate_config
 from chromagrid.decode.frame import Frame, find_frame
 from chromagrid.io.image import read_image
+from chromagrid.scale.colorscale import from_colormap
 
 CELL = 4  # pixels per data cell: the box is 240 x 240 pixels
 
@@ -111,7 +111,6 @@ def ticks_in_figure(tmp_path):
     """Light Greys (values over 0..2) in 4-pixel cells, the frame's tick marks drawn inward over the data
     (bottom and left)."""
     import matplotlib.pyplot as plt
-
     from conftest import pixel_box
 
     fig = plt.figure(figsize=(4, 3), dpi=100)

@@ -7,15 +7,26 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import chromagrid_command
 from pyproj import CRS
 
-from chromagrid.geo.axes import Axis, axes_extent
 from chromagrid.cli import main
 from chromagrid.config import validate_config
 from chromagrid.errors import ConfigError
-from chromagrid.geo.gcp import (GCP, MIN_GCPS, POINTS_HEADER, TRANSFORMS, GeorefError, fit_transform, format_points,
-                            gcp_residuals, parse_points, read_points, write_points)
-from conftest import chromagrid_command
+from chromagrid.geo.axes import Axis, axes_extent
+from chromagrid.geo.gcp import (
+    GCP,
+    MIN_GCPS,
+    POINTS_HEADER,
+    TRANSFORMS,
+    GeorefError,
+    fit_transform,
+    format_points,
+    gcp_residuals,
+    parse_points,
+    read_points,
+    write_points,
+)
 
 RNG = np.random.default_rng(7)
 PIXELS = RNG.uniform(0, 400, size=(16, 2))  # (col, row) positions spread over a 400 x 400 image

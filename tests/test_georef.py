@@ -19,6 +19,7 @@ import rasterio  # noqa: E402
 import xarray as xr  # noqa: E402
 import yaml  # noqa: E402
 from affine import Affine  # noqa: E402
+from conftest import draw_figure, truth_per_pixel  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 from PIL import Image  # noqa: E402
 from pyproj import Transformer  # noqa: E402
@@ -27,7 +28,6 @@ import chromagrid  # noqa: E402
 from chromagrid.cli import main  # noqa: E402
 from chromagrid.errors import ConfigError  # noqa: E402
 from chromagrid.geo.gcp import GCP, TRANSFORMS, write_points  # noqa: E402
-from conftest import draw_figure, truth_per_pixel  # noqa: E402
 
 VMAX = 0.7
 BIN = VMAX / 256

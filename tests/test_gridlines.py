@@ -13,11 +13,11 @@ from matplotlib.colors import Normalize  # noqa: E402
 
 import chromagrid  # noqa: E402
 from chromagrid import pipeline, tiles  # noqa: E402
-from chromagrid.scale.colorscale import from_colormap  # noqa: E402
 from chromagrid.config import validate_config  # noqa: E402
 from chromagrid.decode.frame import find_frame  # noqa: E402
 from chromagrid.decode.gridlines import Gridlines, find_gridlines  # noqa: E402
 from chromagrid.io.image import read_image  # noqa: E402
+from chromagrid.scale.colorscale import from_colormap  # noqa: E402
 
 SHAPE = (40, 50)
 

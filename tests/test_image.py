@@ -5,13 +5,13 @@ import struct
 
 import numpy as np
 import pytest
+from conftest import draw_figure, smooth_field, truth_per_pixel
 from matplotlib.colors import Normalize
 from PIL import Image
 
 import chromagrid
 from chromagrid.errors import ImageReadError
 from chromagrid.io.image import file_sha256, image_size, read_image
-from conftest import draw_figure, smooth_field, truth_per_pixel
 
 BIN = 0.7 / 256  # one viridis bin over [0, 0.7]
 

@@ -10,8 +10,15 @@ from scipy.fft import dctn
 
 import chromagrid
 from chromagrid.decode.core import sigma_filter
-from chromagrid.decode.jpeg import (CONTINUOUS_EVENNESS, _JFIF_INVERSE, blocks, halve, local_quadratic, read_window,
-                             step_evenness)
+from chromagrid.decode.jpeg import (
+    _JFIF_INVERSE,
+    CONTINUOUS_EVENNESS,
+    blocks,
+    halve,
+    local_quadratic,
+    read_window,
+    step_evenness,
+)
 
 CELLS = (40, 50)
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
+from conftest import draw_figure, smooth_field
 from matplotlib.colors import BoundaryNorm, LogNorm
 from PIL import Image
 
 import chromagrid
-from conftest import draw_figure, smooth_field
 
 REPO = Path(__file__).resolve().parent.parent
 EPS = 1e-6

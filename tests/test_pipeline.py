@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 import rioxarray  # noqa: F401  (the .rio accessor)
 import xarray as xr
+from conftest import draw_figure, in_image_order, smooth_field, truth_per_pixel
 from matplotlib.colors import Normalize
 from PIL import Image
 from scipy import ndimage
 
 import chromagrid
 from chromagrid.errors import ChromagridError
-from conftest import draw_figure, in_image_order, smooth_field, truth_per_pixel
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -190,7 +190,7 @@ def test_configs_decode_the_examples_to_their_true_values(tmp_path, config_name)
 
 
 def test_examples_json_matches_the_figures():
-    for name, entry in INDEX.items():
+    for entry in INDEX.values():
         with Image.open(EXAMPLES / entry["image"]) as im:
             assert list(im.size) == entry["image_size"]
         cells = np.load(EXAMPLES / entry["truth"])["values"]

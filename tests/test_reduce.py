@@ -18,10 +18,17 @@ from scipy.spatial import cKDTree
 
 import chromagrid
 from chromagrid import ConfigError, Reduce
-from chromagrid.scale.colorscale import from_colormap
 from chromagrid.config import validate_config
-from chromagrid.reduce.cluster import (canonical_labels, gradient_mask, label_components, label_dbscan, neighbourhood,
-                               reduce_field, value_levels)
+from chromagrid.reduce.cluster import (
+    canonical_labels,
+    gradient_mask,
+    label_components,
+    label_dbscan,
+    neighbourhood,
+    reduce_field,
+    value_levels,
+)
+from chromagrid.scale.colorscale import from_colormap
 
 WIDTH, HEIGHT, N_STATIONS = 220, 180, 200
 

@@ -11,9 +11,9 @@ import pytest  # noqa: E402
 import seaborn as sns  # noqa: E402
 from conftest import pixel_box  # noqa: E402
 
-from chromagrid.scale.colorscale import from_colormap  # noqa: E402
-from chromagrid.io.image import read_image  # noqa: E402
 from chromagrid.find.region import RegionNotFoundError, background_color, find_plot_box  # noqa: E402
+from chromagrid.io.image import read_image  # noqa: E402
+from chromagrid.scale.colorscale import from_colormap  # noqa: E402
 
 RNG = np.random.default_rng(11)
 

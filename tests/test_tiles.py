@@ -13,12 +13,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from chromagrid import pipeline, tiles  # noqa: E402
 from chromagrid.batch import run_item  # noqa: E402
-from chromagrid.scale.colorscale import from_colormap  # noqa: E402
 from chromagrid.config import validate_config  # noqa: E402
 from chromagrid.decode.core import pack_rgb  # noqa: E402
-from chromagrid.errors import ImageReadError  # noqa: E402
 from chromagrid.decode.frame import find_frame  # noqa: E402
+from chromagrid.errors import ImageReadError  # noqa: E402
 from chromagrid.io.image import read_image  # noqa: E402
+from chromagrid.scale.colorscale import from_colormap  # noqa: E402
 
 H, W = 150, 180
 

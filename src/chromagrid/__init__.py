@@ -50,11 +50,17 @@ _PUBLIC = {
 __all__ = ["__version__", *_PUBLIC]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names are resolved by __getattr__
+    from chromagrid.auto import Found
     from chromagrid.batch import plan_batch, run_batch
     from chromagrid.config import CellsConfig, Config, load_config
-    from chromagrid.auto import Found
-    from chromagrid.errors import (ChromagridError, ChromagridWarning, ColorScaleError, ConfigError, ImageReadError,
-                                   NotFoundError)
+    from chromagrid.errors import (
+        ChromagridError,
+        ChromagridWarning,
+        ColorScaleError,
+        ConfigError,
+        ImageReadError,
+        NotFoundError,
+    )
     from chromagrid.heatmap.cells import CellsResult
     from chromagrid.pipeline import Result, cells, digitize, inspect_figure, run, run_cells, run_panels
     from chromagrid.reduce.settings import Reduce, Tolerance

@@ -43,7 +43,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -692,7 +692,7 @@ def run_batch(path: str | os.PathLike, workers: int | None = None, scheduler: st
         When the batch config itself is wrong (nothing is run).
     """
     plan = plan_batch(path, force=force)
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     t0 = time.perf_counter()
     report = BatchReport(plan=plan, records=[], started=started, elapsed_s=0.0)
     records: dict[int, dict] = {}

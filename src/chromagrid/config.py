@@ -16,14 +16,22 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from chromagrid.scale.colorscale import ColorScaleError, resolve_colormap
 from chromagrid.decode.core import DEFAULT_MAX_DISTANCE
 from chromagrid.errors import ConfigError
-from chromagrid.reduce.settings import Reduce, Tolerance  # noqa: F401  (Tolerance: re-exported, chromagrid.config.Tolerance)
 from chromagrid.io.image import DEFAULT_MAX_PIXELS
+from chromagrid.reduce.settings import Reduce, Tolerance  # noqa: F401  (Tolerance: re-exported, chromagrid.config.Tolerance)
+from chromagrid.scale.colorscale import ColorScaleError, resolve_colormap
 
 Box = tuple[int, int, int, int]
 Extent = tuple[float, float, float, float]
@@ -577,9 +585,9 @@ def check_against_image(config: Config, width: int, height: int) -> None:
 
 def check_boxes(box, colorbar_box, width: int, height: int) -> None:
     """The plot box and the colorbar box (either may be None) lie inside an image of ``width`` x ``height``."""
-    for key, box in (("box", box), ("scale.colorbar_box", colorbar_box)):
-        if isinstance(box, (tuple, list)) and (box[2] > width or box[3] > height):
-            raise ConfigError(f"{key} {list(box)} reaches outside the image ({width}x{height} pixels); "
+    for key, given in (("box", box), ("scale.colorbar_box", colorbar_box)):
+        if isinstance(given, (tuple, list)) and (given[2] > width or given[3] > height):
+            raise ConfigError(f"{key} {list(given)} reaches outside the image ({width}x{height} pixels); "
                               f"x1 must be <= {width} and y1 <= {height}")
 
 

@@ -5,7 +5,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,21 +13,37 @@ import numpy as np
 import xarray as xr
 
 from chromagrid._version import __version__
-from chromagrid.scale.colorscale import ColorScale, from_colorbar, from_colormap, from_colors
 from chromagrid.auto import Found, complete, needs_detection
-from chromagrid.config import (Config, check_against_image, check_boxes, load_config_data, precheck_config,
-                               validate_config)
+from chromagrid.config import (
+    Config,
+    check_against_image,
+    check_boxes,
+    load_config_data,
+    precheck_config,
+    validate_config,
+)
 from chromagrid.decode.core import Decoded, clean_overlays, decode, smooth_values
-from chromagrid.errors import ChromagridError, ConfigError
-from chromagrid.export.grid import write_grid
 from chromagrid.decode.frame import Frame, find_frame
-from chromagrid.geo.georef import (GridPlan, PixelMapping, georeferenced_grid, make_grid, mapping_from_axes, mapping_from_extent,
-                     mapping_from_gcps, parse_crs, pixel_transform, plan_grid)
 from chromagrid.decode.gridlines import Gridlines, find_gridlines
-from chromagrid.io.files import atomic_output
-from chromagrid.io.image import DEFAULT_MAX_PIXELS, RasterImage, image_size, read_image
 from chromagrid.decode.interpolated import LOSSY_TOLERANCE, plain_background, restore_margins
 from chromagrid.decode.jpeg import refine as refine_jpeg
+from chromagrid.errors import ChromagridError, ConfigError
+from chromagrid.export.grid import write_grid
+from chromagrid.geo.georef import (
+    GridPlan,
+    PixelMapping,
+    georeferenced_grid,
+    make_grid,
+    mapping_from_axes,
+    mapping_from_extent,
+    mapping_from_gcps,
+    parse_crs,
+    pixel_transform,
+    plan_grid,
+)
+from chromagrid.io.files import atomic_output
+from chromagrid.io.image import DEFAULT_MAX_PIXELS, RasterImage, image_size, read_image
+from chromagrid.scale.colorscale import ColorScale, from_colorbar, from_colormap, from_colors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -165,7 +181,7 @@ def config_sha256(config: Config) -> str:
 def provenance(config: Config, image: RasterImage, scale: ColorScale, box, found: Found | None = None) -> dict:
     """Global attributes: CF basics, the source figure, the scale, the full config, and what was found."""
     name = Path(image.path).name
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     detected = {}
     if found is not None:
         detected["chromagrid_found"] = json.dumps(found.used, sort_keys=True)
@@ -551,9 +567,9 @@ def reduce_and_check(result: Result, rgb_box: np.ndarray, settings) -> None:
 
 def write_reduction_outputs(result: Result, rgb: np.ndarray) -> None:
     """Write the point files, the diagnostic figure and the JSON report a config asks for."""
-    from chromagrid.io.files import atomic_output
-    from chromagrid.geo.georef import grid_crs, grid_transform
     from chromagrid.export.points import write_points
+    from chromagrid.geo.georef import grid_crs, grid_transform
+    from chromagrid.io.files import atomic_output
 
     config, grid = result.config, result.grid
     attrs = {k: v for k, v in grid.attrs.items() if k != "chromagrid_transform"}  # checks included
@@ -697,8 +713,8 @@ def _run_native_grid(config: Config, image: RasterImage, scale: ColorScale, box,
     """``decode.native_grid``: the grid at the raster's own resolution, one value per detected cell."""
     from affine import Affine
 
-    from chromagrid.heatmap.cells import native_grid
     from chromagrid.errors import ConfigError
+    from chromagrid.heatmap.cells import native_grid
 
     if config.reduce_settings is not None:
         raise ConfigError("decode.native_grid gives one value per cell; it does not combine with reduce, points, "
@@ -759,8 +775,8 @@ def run_cells(config, source: str | None = None):
         For any problem with the input (no grid found, a box without colour-scale
         pixels, more cells than pixels, ...), before anything is written.
     """
-    from chromagrid.heatmap.cells import measure_cells, write_diagnostic, write_matrix, write_report
     from chromagrid.config import CellsConfig, validate_cells_config
+    from chromagrid.heatmap.cells import measure_cells, write_diagnostic, write_matrix, write_report
 
     found, image = None, None
     if isinstance(config, (str, os.PathLike)):
@@ -901,7 +917,6 @@ def cells(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | No
         usable pixels), ``.cell_boxes``, ``.box``, ``.grid``, ``.pixel_counts``,
         ``.distances``.
     """
-    from chromagrid.config import validate_cells_config
 
     scale = {k: v for k, v in dict(
         cmap=cmap, vmin=vmin, vmax=vmax, norm=norm, boundaries=boundaries, ncolors=ncolors, colors=colors,

@@ -49,11 +49,11 @@ from pathlib import Path
 
 import numpy as np
 
-from chromagrid.scale.colorscale import ColorScale
 from chromagrid.decode.core import SMOOTH_RADIUS, overlay_width, pack_rgb, pick_variant
-from chromagrid.errors import ChromagridError, ConfigError
 from chromagrid.decode.frame import Frame, find_frame
 from chromagrid.decode.gridlines import Gridlines, find_gridlines
+from chromagrid.errors import ChromagridError, ConfigError
+from chromagrid.scale.colorscale import ColorScale
 
 #: Default tile side in pixels (a 1024 x 1024 tile with its margin costs about 100 MB of temporaries).
 DEFAULT_TILE = 1024
@@ -148,7 +148,7 @@ class TiledImage:
 
     @classmethod
     def from_arrays(cls, rgb: np.ndarray, opaque: np.ndarray | None = None, path: str = "",
-                    sha256: str = "") -> "TiledImage":
+                    sha256: str = "") -> TiledImage:
         """Wrap in-memory arrays (e.g. a :class:`~chromagrid.io.image.RasterImage`'s)."""
         return cls(_ArraySource(rgb, opaque), opaque is not None, path, sha256)
 

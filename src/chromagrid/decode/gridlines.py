@@ -23,10 +23,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chromagrid.scale.colorscale import ColorScale
 from chromagrid.decode.core import NEUTRAL_CHROMA, nearest_on_scale, to_lab
-from chromagrid.decode.frame import (LOSSY_TOLERANCE, MAX_LINES, MIN_BLEND, SHARE, TOLERANCE, Box, blend_share,
-                    interpolate_across, one_colour)
+from chromagrid.decode.frame import (
+    LOSSY_TOLERANCE,
+    MAX_LINES,
+    MIN_BLEND,
+    SHARE,
+    TOLERANCE,
+    Box,
+    blend_share,
+    interpolate_across,
+    one_colour,
+)
+from chromagrid.scale.colorscale import ColorScale
 
 #: Lines read at a time when measuring how uniform each row and column is, and the step between the
 #: pixels of a line measured (a gridline is one colour all along: a sample tells).

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 from scipy.fft import dctn, idctn
 
-from chromagrid.scale.colorscale import ColorScale
+from chromagrid.decode.cellfit import raster_positions
 from chromagrid.decode.core import (
     SMOOTH_RADIUS,
     SMOOTH_TOLERANCE,
@@ -55,9 +55,9 @@ from chromagrid.decode.core import (
     sigma_filter,
     smooth_values,
 )
-from chromagrid.decode.cellfit import raster_positions
 from chromagrid.decode.dct import _JFIF_INVERSE, JFIF, blocks, halve, unblocks
 from chromagrid.decode.frame import Frame
+from chromagrid.scale.colorscale import ColorScale
 
 #: Rounds of "onto the scale, then back into the quantization intervals" (1, 3 or 4 were worse on the bench).
 ROUNDS = 2

@@ -21,15 +21,15 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from chromagrid.errors import ConfigError, OutputError
-from chromagrid.io.files import atomic_output, attr_safe, format_from_suffix
 from chromagrid.geo.georef import grid_crs, grid_transform
+from chromagrid.io.files import atomic_output, attr_safe, format_from_suffix
 
 GRID_SUFFIXES = {".nc": "netcdf", ".nc4": "netcdf", ".netcdf": "netcdf", ".tif": "geotiff", ".tiff": "geotiff"}
 
@@ -79,7 +79,7 @@ def append_history(attrs: dict, action: str) -> dict:
     """A copy of ``attrs`` whose ``history`` ends with a line: UTC timestamp, chromagrid's version, ``action``."""
     from chromagrid._version import __version__
 
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = dict(attrs)
     previous = str(out.get("history") or "").rstrip("\n")
     line = f"{now}: chromagrid {__version__} {action}"

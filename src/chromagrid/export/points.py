@@ -114,8 +114,8 @@ def write_netcdf_points(points, path: Path, crs=None, transform=None, attrs: dic
     """CF discrete-sampling-geometry point NetCDF: dimension ``obs``, same CRS metadata as the grid."""
     import xarray as xr
 
-    from chromagrid.io.files import attr_safe, atomic_output
     from chromagrid.geo.georef import grid_mapping_attrs
+    from chromagrid.io.files import atomic_output, attr_safe
 
     def aux(a):  # CF: `axis` belongs on coordinate variables, not on auxiliary coordinates
         return {k: v for k, v in (a or {}).items() if k != "axis"}

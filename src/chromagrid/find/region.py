@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from chromagrid.scale.colorscale import ColorScale
 from chromagrid.decode.core import DEFAULT_MAX_DISTANCE, Decoded, decode, pack_rgb, to_lab, unpack_rgb
 from chromagrid.errors import ChromagridError
+from chromagrid.scale.colorscale import ColorScale
 
 Box = tuple[int, int, int, int]
 

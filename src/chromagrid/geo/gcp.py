@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from affine import Affine
@@ -306,7 +306,7 @@ class GCPReport:
                 "rmse_map": self.rmse_map, "mean_error_px": self.mean_error_px, "gcps": self.rows}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "GCPReport":
+    def from_dict(cls, data: dict) -> GCPReport:
         """The report back from :meth:`as_dict`."""
         return cls(data["transform"], data["count"], list(data["gcps"]), data["rmse_px"], data["rmse_map"],
                    data["mean_error_px"])

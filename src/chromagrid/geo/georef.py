@@ -13,8 +13,8 @@ image's own pixel indices (column, row) of the box's pixels.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import xarray as xr

@@ -18,8 +18,8 @@ on both sides, and target cells outside the figure's footprint are NaN.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from affine import Affine

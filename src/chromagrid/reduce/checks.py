@@ -22,9 +22,9 @@ from scipy.interpolate import griddata
 from scipy.spatial import Delaunay, QhullError, cKDTree
 from threadpoolctl import threadpool_limits
 
-from chromagrid.scale.colorscale import ColorScale
-from chromagrid.reduce.settings import Reduce, Tolerance
 from chromagrid.decode.core import pack_rgb, to_lab
+from chromagrid.reduce.settings import Reduce, Tolerance
+from chromagrid.scale.colorscale import ColorScale
 
 _TABLE_SIZE = 1 << 24
 

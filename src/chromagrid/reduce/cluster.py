@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from chromagrid.reduce.settings import Reduce
 from chromagrid.errors import ChromagridError
+from chromagrid.reduce.settings import Reduce
 
 #: Columns of the point table, in order.
 POINT_COLUMNS = ("x", "y", "value", "n_pixels", "cluster", "row", "col")

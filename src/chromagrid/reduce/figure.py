@@ -124,7 +124,7 @@ def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray
             runs.setdefault((c["gradient_tol"], c.get("reconstruct"), c.get("split_margin")), []).append(c)
         colours = {"linear": "tab:blue", "nearest": "tab:orange", "cubic": "tab:green"}
         labelled = set()
-        for (tol, method, margin), steps in runs.items():
+        for (_tol, method, _margin), steps in runs.items():
             ax.plot([c["points"] for c in steps], [c["rmse_percent"] for c in steps], marker="o", markersize=2,
                     linewidth=0.8, alpha=0.7, color=colours.get(method, "grey"),
                     label=None if method in labelled else f"rebuilt {method}")

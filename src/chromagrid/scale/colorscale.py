@@ -12,8 +12,8 @@ norm returns); :meth:`ColorScale.to_values` maps them back to data values.
 from __future__ import annotations
 
 import difflib
-import functools
 import fnmatch
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -116,7 +116,7 @@ class ColorScale:
     boundaries: tuple[float, ...] | None = None
     interpolate: bool = True
     source_ncolors: int = field(default=0)
-    variants: tuple["ColorScale", ...] = field(default=(), repr=False)
+    variants: tuple[ColorScale, ...] = field(default=(), repr=False)
     exact: bool = True
 
     def to_values(self, u: np.ndarray) -> np.ndarray:

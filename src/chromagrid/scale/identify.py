@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chromagrid.errors import ColorScaleError
-from chromagrid.scale.colorscale import split_name, known_colormaps, resolve_colormap
+from chromagrid.scale.colorscale import known_colormaps, resolve_colormap, split_name
 
 __all__ = ["ColormapMatch", "identify_colormap", "identify_from_pixels"]
 
@@ -903,7 +903,7 @@ def identify_from_pixels(rgb: np.ndarray, top: int = 5, lossy: bool = False) -> 
             fits.append((score + tier_cost * cat.tier[g], g, k, mean, p95))
     fits.sort(key=lambda f: (f[0], cat.tier[f[1]]))
     out, seen = [], set()
-    for score, g, k, mean, p95 in fits:
+    for _score, g, k, mean, p95 in fits:
         if len(out) >= top:
             break
         t_rgb, _ = _variant_table(g, False, k)
