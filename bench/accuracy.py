@@ -27,6 +27,7 @@ kinds included) this:
 
 It is a report: the exit status is 0 whatever the scores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -119,8 +120,16 @@ def score(manifest: Path, pred: Path, cases: list[dict], show: bool) -> dict[str
     """Run score.py on a prediction folder; print its table when ``show``; per-case rows by id."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "scores.json"
-        cmd = [sys.executable, str(corpus_tool(manifest.parent, "score.py")), "--manifest", str(manifest),
-               "--pred", str(pred), "--json", str(report)]
+        cmd = [
+            sys.executable,
+            str(corpus_tool(manifest.parent, "score.py")),
+            "--manifest",
+            str(manifest),
+            "--pred",
+            str(pred),
+            "--json",
+            str(report),
+        ]
         for case in cases:
             cmd += ["--id", case["id"]]
         run = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -150,17 +159,23 @@ def judge(case: dict, ours: dict, naive: dict) -> tuple[bool, float, str]:
 
 def summary_line(cases: list[dict], ours: dict[str, dict]) -> str:
     """Means over the cases: nRMSE by format, coverage, false fills (cases with masked cells)."""
+
     def mean(values):
         values = [v for v in values if v is not None and not math.isnan(v)]
         return sum(values) / len(values) if values else float("nan")
 
     rows = {fmt_: [ours[c["id"]] for c in cases if c["format"] == fmt_] for fmt_ in ("png", "jpeg")}
-    return ("means: nRMSE PNG {:.3f}% (floor {:.3f}%), JPEG {:.3f}% (floor {:.3f}%); coverage {:.2f}%; "
-            "false fills {:.2f}%".format(
-                mean(r["nrmse"] for r in rows["png"]), mean(r["qfloor"] for r in rows["png"]),
-                mean(r["nrmse"] for r in rows["jpeg"]), mean(r["qfloor"] for r in rows["jpeg"]),
-                mean(ours[c["id"]]["coverage"] for c in cases),
-                mean(ours[c["id"]]["false_fill"] for c in cases)))
+    return (
+        "means: nRMSE PNG {:.3f}% (floor {:.3f}%), JPEG {:.3f}% (floor {:.3f}%); coverage {:.2f}%; "
+        "false fills {:.2f}%".format(
+            mean(r["nrmse"] for r in rows["png"]),
+            mean(r["qfloor"] for r in rows["png"]),
+            mean(r["nrmse"] for r in rows["jpeg"]),
+            mean(r["qfloor"] for r in rows["jpeg"]),
+            mean(ours[c["id"]]["coverage"] for c in cases),
+            mean(ours[c["id"]]["false_fill"] for c in cases),
+        )
+    )
 
 
 def fmt(v, nd=3) -> str:
@@ -170,16 +185,23 @@ def fmt(v, nd=3) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="the corpus's manifest.jsonl")
-    ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "accuracy",
-                    help="folder for chromagrid's <id>.npy predictions")
-    ap.add_argument("--naive-out", type=Path, default=None,
-                    help="folder for naive_decode.py's predictions (default: OUT/../naive)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "bench" / "out" / "accuracy",
+        help="folder for chromagrid's <id>.npy predictions",
+    )
+    ap.add_argument(
+        "--naive-out", type=Path, default=None, help="folder for naive_decode.py's predictions (default: OUT/../naive)"
+    )
     ap.add_argument("--id", action="append", help="only this case (repeatable)")
     ap.add_argument("--max-distance", type=float, default=None, help="decode.max_distance (default: chromagrid's)")
-    ap.add_argument("--overlays", choices=("fill", "mask", "keep"), default=None,
-                    help="decode.overlays (default: chromagrid's)")
-    ap.add_argument("--smooth", choices=("auto", "true", "false"), default=None,
-                    help="decode.smooth (default: chromagrid's)")
+    ap.add_argument(
+        "--overlays", choices=("fill", "mask", "keep"), default=None, help="decode.overlays (default: chromagrid's)"
+    )
+    ap.add_argument(
+        "--smooth", choices=("auto", "true", "false"), default=None, help="decode.smooth (default: chromagrid's)"
+    )
     ap.add_argument("--quiet", action="store_true", help="leave out score.py's own table")
     ap.add_argument("--markdown", action="store_true", help="also print the per-case table as Markdown")
     a = ap.parse_args(argv)
@@ -203,10 +225,14 @@ def main(argv=None) -> int:
     predict_naive(cases, root, naive_out)
     naive = score(manifest, naive_out, cases, show=False)
 
-    header = (f"{'id':<12} {'fmt':<5} {'truth':<6} {'nRMSE%':>7} {'qfloor%':>7} {'naive%':>7} {'target%':>7} "
-              f"{'cov%':>6} {'ffill%':>6} {'binacc':>6} {'sec':>5}  result")
-    print("TARGETS (issue 2): PNG nRMSE <= 1.5 x qfloor; JPEG nRMSE <= max(0.5 x naive, 1.5 x qfloor); "
-          f"coverage >= {COVERAGE_TARGET:g}%")
+    header = (
+        f"{'id':<12} {'fmt':<5} {'truth':<6} {'nRMSE%':>7} {'qfloor%':>7} {'naive%':>7} {'target%':>7} "
+        f"{'cov%':>6} {'ffill%':>6} {'binacc':>6} {'sec':>5}  result"
+    )
+    print(
+        "TARGETS (issue 2): PNG nRMSE <= 1.5 x qfloor; JPEG nRMSE <= max(0.5 x naive, 1.5 x qfloor); "
+        f"coverage >= {COVERAGE_TARGET:g}%"
+    )
     print(header)
     print("-" * len(header))
     met, lines = 0, []
@@ -215,16 +241,22 @@ def main(argv=None) -> int:
         ok, target, why = judge(case, o, n)
         met += ok
         fmt_name = case["format"] + (str(case["jpeg_quality"]) if case["format"] == "jpeg" else "")
-        print(f"{case['id']:<12} {fmt_name:<5} {case['truth_kind']:<6} {fmt(o['nrmse']):>7} {fmt(o['qfloor']):>7} "
-              f"{fmt(n['nrmse']):>7} {fmt(target):>7} {fmt(o['coverage'], 1):>6} {fmt(o['false_fill'], 1):>6} "
-              f"{fmt(o.get('binacc'), 1):>6} {seconds[case['id']]:>5.1f}  {'PASS' if ok else 'FAIL: ' + why}")
-        lines.append(f"| {case['id']} | {fmt_name} | {fmt(o['nrmse'])} | {fmt(o['qfloor'])} | {fmt(n['nrmse'])} | {fmt(target)} | "
-                     f"{fmt(o['coverage'], 1)} | {fmt(o['false_fill'], 1)} | {fmt(o.get('binacc'), 1)} | {'yes' if ok else 'no'} |")
+        print(
+            f"{case['id']:<12} {fmt_name:<5} {case['truth_kind']:<6} {fmt(o['nrmse']):>7} {fmt(o['qfloor']):>7} "
+            f"{fmt(n['nrmse']):>7} {fmt(target):>7} {fmt(o['coverage'], 1):>6} {fmt(o['false_fill'], 1):>6} "
+            f"{fmt(o.get('binacc'), 1):>6} {seconds[case['id']]:>5.1f}  {'PASS' if ok else 'FAIL: ' + why}"
+        )
+        lines.append(
+            f"| {case['id']} | {fmt_name} | {fmt(o['nrmse'])} | {fmt(o['qfloor'])} | {fmt(n['nrmse'])} | {fmt(target)} | "
+            f"{fmt(o['coverage'], 1)} | {fmt(o['false_fill'], 1)} | {fmt(o.get('binacc'), 1)} | {'yes' if ok else 'no'} |"
+        )
     print(f"\ntargets met: {met} of {len(cases)} cases")
     print(summary_line(cases, ours))
     if a.markdown:
-        print("\n| case | format | nRMSE % | floor % | naive % | target % | coverage % | false fills % | bin acc % "
-              "| target met |")
+        print(
+            "\n| case | format | nRMSE % | floor % | naive % | target % | coverage % | false fills % | bin acc % "
+            "| target met |"
+        )
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
         print("\n".join(lines))
     return 0

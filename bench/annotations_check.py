@@ -14,6 +14,7 @@ Per case it prints the share of valid truth cells with a number read, the share 
 rounded as printed (the decimals taken from each text; a cell whose text shows no number counts as wrong) and
 the time. Target: at least 95 % of cells read right on PNG; JPEG is reported apart. A report: exit status 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,10 +74,21 @@ def run_case(case: dict, folder: Path, modes: list[str]) -> list[dict]:
         if mode == "pipeline":
             rec = reconcile(np.asarray(result.matrix.values, float), texts, span=case["vmax"] - case["vmin"])
         read, right, wrong = right_share(texts, values)
-        rows.append({"id": case["id"], "mode": mode, "format": case["format"], "cells": int(np.isfinite(values).sum()),
-                     "read": read, "right": right, "ocr_s": t2 - t1, "grid_s": t1 - t0, "wrong": wrong[:6],
-                     "disagree": None if rec is None else len(rec["disagree"]),
-                     "factor": None if rec is None else rec["scale_factor"]})
+        rows.append(
+            {
+                "id": case["id"],
+                "mode": mode,
+                "format": case["format"],
+                "cells": int(np.isfinite(values).sum()),
+                "read": read,
+                "right": right,
+                "ocr_s": t2 - t1,
+                "grid_s": t1 - t0,
+                "wrong": wrong[:6],
+                "disagree": None if rec is None else len(rec["disagree"]),
+                "factor": None if rec is None else rec["scale_factor"],
+            }
+        )
     return rows
 
 
@@ -96,17 +108,22 @@ def main() -> None:
                 print(f"{row['id']:12s} {row['mode']:8s} ERROR {row['error']}", flush=True)
                 continue
             extra = "" if row["disagree"] is None else f" disagree={row['disagree']} factor={row['factor']:g}"
-            print(f"{row['id']:12s} {row['mode']:8s} {row['format']:4s} cells={row['cells']:4d} "
-                  f"read={100 * row['read']:5.1f}% right={100 * row['right']:5.1f}% ocr={row['ocr_s']:5.1f}s "
-                  f"grid={row['grid_s']:4.1f}s{extra} wrong={row['wrong']}", flush=True)
+            print(
+                f"{row['id']:12s} {row['mode']:8s} {row['format']:4s} cells={row['cells']:4d} "
+                f"read={100 * row['read']:5.1f}% right={100 * row['right']:5.1f}% ocr={row['ocr_s']:5.1f}s "
+                f"grid={row['grid_s']:4.1f}s{extra} wrong={row['wrong']}",
+                flush=True,
+            )
     for fmt in ("png", "jpeg"):
         for mode in modes:
             sel = [r for r in allrows if "error" not in r and r["format"] == fmt and r["mode"] == mode]
             if sel:
                 n = sum(r["cells"] for r in sel)
                 right = sum(r["right"] * r["cells"] for r in sel) / n
-                print(f"TOTAL {fmt:4s} {mode:8s} cases={len(sel)} cells={n} right={100 * right:.1f}% "
-                      f"min={100 * min(r['right'] for r in sel):.1f}% ocr={sum(r['ocr_s'] for r in sel):.1f}s")
+                print(
+                    f"TOTAL {fmt:4s} {mode:8s} cases={len(sel)} cells={n} right={100 * right:.1f}% "
+                    f"min={100 * min(r['right'] for r in sel):.1f}% ocr={sum(r['ocr_s'] for r in sel):.1f}s"
+                )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ with one; colormap exact on >= 95 % and range within 0.5 % on >= 95 % of those;
 nRMSE <= 1 % with coverage >= 95 % on >= 90 % of field and map cases; >= 99 % of
 cells within 1 % on >= 90 % of cells cases. A report: exit status 0 whatever the scores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,8 +88,12 @@ def extent_error(case: dict, extent) -> float | None:
     e = case["extent"]
     want = (e["left"], e["right"], e["bottom"], e["top"])
     sx, sy = abs(want[1] - want[0]), abs(want[3] - want[2])
-    return 100 * max(abs(extent[0] - want[0]) / sx, abs(extent[1] - want[1]) / sx,
-                     abs(extent[2] - want[2]) / sy, abs(extent[3] - want[3]) / sy)
+    return 100 * max(
+        abs(extent[0] - want[0]) / sx,
+        abs(extent[1] - want[1]) / sx,
+        abs(extent[2] - want[2]) / sy,
+        abs(extent[3] - want[3]) / sy,
+    )
 
 
 def box_error(found, want) -> int | None:
@@ -127,7 +132,7 @@ def run_case(case: dict, root: Path, out: Path) -> dict:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = (chromagrid.cells(image) if case["kind"] == "cells" else chromagrid.digitize(image, **kwargs))
+            result = chromagrid.cells(image) if case["kind"] == "cells" else chromagrid.digitize(image, **kwargs)
         except chromagrid.ChromagridError as e:
             row["error"] = str(e)
             result = None
@@ -150,8 +155,11 @@ def run_case(case: dict, root: Path, out: Path) -> dict:
     truth = np.load(root / case["truth"], allow_pickle=False)
     if case["kind"] == "cells":
         matrix = np.asarray(result.matrix.values, float)
-        row.update(score_cells(case, np.asarray(truth["values"], float),
-                               matrix if matrix.shape == tuple(case["grid_shape"]) else None))
+        row.update(
+            score_cells(
+                case, np.asarray(truth["values"], float), matrix if matrix.shape == tuple(case["grid_shape"]) else None
+            )
+        )
     else:
         row["extent_err"] = extent_error(case, found_extent(result.config)) if case["kind"] == "map" else None
         np.save(out / f"{case['id']}.npy", sample_at_truth(result.grid["value"].values, result.box, truth))
@@ -182,8 +190,10 @@ def main(argv=None) -> int:
     for r in rows:
         r.update({k: scores.get(r["id"], {}).get(k) for k in ("nrmse", "coverage", "false_fill")})
 
-    head = (f"{'id':<12} {'box':>4} {'bar':>4} {'colormap':<18} {'ok':<3} {'range%':>7} {'norm':<8} {'ext%':>6} "
-            f"{'nRMSE%':>7} {'cov%':>6} {'ffill%':>6} {'cells1%':>7} {'sec':>5}  note")
+    head = (
+        f"{'id':<12} {'box':>4} {'bar':>4} {'colormap':<18} {'ok':<3} {'range%':>7} {'norm':<8} {'ext%':>6} "
+        f"{'nRMSE%':>7} {'cov%':>6} {'ffill%':>6} {'cells1%':>7} {'sec':>5}  note"
+    )
     print(head)
     print("-" * len(head))
     md = []
@@ -195,19 +205,25 @@ def main(argv=None) -> int:
         bar = ("yes" if r["bar"] else "no") if c.get("colorbar") else ("no" if not r["bar"] else "extra")
         note = "normalized 0-1" if r["normalized"] else ""
         note += (" warnings: " + " | ".join(w[:60] for w in r["warnings"])) if r["warnings"] else ""
-        line = (f"{r['id']:<12} {fmt(r['box_err']):>4} {bar:>4} {str(r['cmap'])[:18]:<18} "
-                f"{'yes' if r['cmap_ok'] else 'no':<3} {fmt(r['range_err']):>7} {r['norm']:<8} "
-                f"{fmt(r.get('extent_err')):>6} {fmt(r.get('nrmse'), 3):>7} {fmt(r.get('coverage'), 1):>6} "
-                f"{fmt(r.get('false_fill'), 1):>6} {fmt(r.get('within'), 1):>7} {r['seconds']:>5.1f}  {note}")
+        line = (
+            f"{r['id']:<12} {fmt(r['box_err']):>4} {bar:>4} {str(r['cmap'])[:18]:<18} "
+            f"{'yes' if r['cmap_ok'] else 'no':<3} {fmt(r['range_err']):>7} {r['norm']:<8} "
+            f"{fmt(r.get('extent_err')):>6} {fmt(r.get('nrmse'), 3):>7} {fmt(r.get('coverage'), 1):>6} "
+            f"{fmt(r.get('false_fill'), 1):>6} {fmt(r.get('within'), 1):>7} {r['seconds']:>5.1f}  {note}"
+        )
         print(line)
-        md.append(f"| {r['id']} | {fmt(r['box_err'])} | {bar} | {r['cmap']} | {'yes' if r['cmap_ok'] else 'no'} | "
-                  f"{fmt(r['range_err'])} | {fmt(r.get('extent_err'))} | {fmt(r.get('nrmse'), 3)} | "
-                  f"{fmt(r.get('coverage'), 1)} | {fmt(r.get('within'), 1)} |")
+        md.append(
+            f"| {r['id']} | {fmt(r['box_err'])} | {bar} | {r['cmap']} | {'yes' if r['cmap_ok'] else 'no'} | "
+            f"{fmt(r['range_err'])} | {fmt(r.get('extent_err'))} | {fmt(r.get('nrmse'), 3)} | "
+            f"{fmt(r.get('coverage'), 1)} | {fmt(r.get('within'), 1)} |"
+        )
     print()
     summary(cases, rows)
     if a.markdown:
-        print("\n| case | box err px | colorbar | colormap | same map | range err % | extent err % | nRMSE % | "
-              "coverage % | cells within 1 % |")
+        print(
+            "\n| case | box err px | colorbar | colormap | same map | range err % | extent err % | nRMSE % | "
+            "coverage % | cells within 1 % |"
+        )
         print("|---|---:|---|---|---|---:|---:|---:|---:|---:|")
         print("\n".join(md))
     if a.json:
@@ -232,16 +248,24 @@ def summary(cases: list[dict], rows: list[dict]) -> None:
     print(f"box within {BOX_TARGET} px: {share(r['error'] is None and r['box_err'] <= BOX_TARGET for r in rows)}")
     print(f"colorbar found (cases with one): {share(r['error'] is None and r['bar'] for _, r in with_bar)}")
     print(f"colormap identified exactly: {share(r['error'] is None and r['cmap_ok'] for _, r in with_bar)}")
-    print(f"range within {SPAN_TARGET} % of the span: "
-          f"{share(r['error'] is None and r['range_err'] is not None and r['range_err'] <= SPAN_TARGET for _, r in with_bar)}")
-    print("fields and maps with nRMSE <= 1 % and coverage >= 95 %: "
-          f"{share(r['error'] is None and _at_most(r.get('nrmse'), 1) and (r.get('coverage') or 0) >= 95 for _, r in fields)}")
-    print(f"cells cases with >= 99 % of cells within 1 %: "
-          f"{share(r['error'] is None and (r.get('within') or 0) >= 99 for _, r in cells)}")
+    print(
+        f"range within {SPAN_TARGET} % of the span: "
+        f"{share(r['error'] is None and r['range_err'] is not None and r['range_err'] <= SPAN_TARGET for _, r in with_bar)}"
+    )
+    print(
+        "fields and maps with nRMSE <= 1 % and coverage >= 95 %: "
+        f"{share(r['error'] is None and _at_most(r.get('nrmse'), 1) and (r.get('coverage') or 0) >= 95 for _, r in fields)}"
+    )
+    print(
+        f"cells cases with >= 99 % of cells within 1 %: "
+        f"{share(r['error'] is None and (r.get('within') or 0) >= 99 for _, r in cells)}"
+    )
     no_bar = [(c, r) for c, r in zip(cases, rows) if not c.get("colorbar")]
     if no_bar:
-        print(f"no-colorbar cases ending in the error or the normalized output: "
-              f"{share(r['error'] is not None or r['normalized'] for _, r in no_bar)}")
+        print(
+            f"no-colorbar cases ending in the error or the normalized output: "
+            f"{share(r['error'] is not None or r['normalized'] for _, r in no_bar)}"
+        )
 
 
 if __name__ == "__main__":

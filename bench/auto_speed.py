@@ -16,6 +16,7 @@ It prints the medians and the ratio found / given; the target (issue 11) is at
 most 2x. Every timed call is warm (one untimed run of each first: OCR models and
 the colormap catalogue are loaded once per process).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,11 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "figure.png"
         given = draw(path, a.megapixels)
-        runs = {"given": lambda: chromagrid.digitize(path, **given), "found": lambda: chromagrid.digitize(path),
-                "inspect": lambda: chromagrid.inspect_figure(path)}
+        runs = {
+            "given": lambda: chromagrid.digitize(path, **given),
+            "found": lambda: chromagrid.digitize(path),
+            "inspect": lambda: chromagrid.inspect_figure(path),
+        }
         for run in runs.values():  # warm: models, catalogue, imports
             run()
         times: dict[str, list[float]] = {k: [] for k in runs}
@@ -74,8 +78,10 @@ def main(argv=None) -> int:
     print(f"figure {a.megapixels:g} MP, {a.repeats} interleaved runs each (median s):")
     for name, value in median.items():
         print(f"  {name:<8} {value:6.2f} s   ({', '.join(f'{t:.2f}' for t in times[name])})")
-    print(f"found / given: {median['found'] / median['given']:.2f}x (target <= 2x); "
-          f"inspect / given: {median['inspect'] / median['given']:.2f}x")
+    print(
+        f"found / given: {median['found'] / median['given']:.2f}x (target <= 2x); "
+        f"inspect / given: {median['inspect'] / median['given']:.2f}x"
+    )
     return 0
 
 

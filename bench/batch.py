@@ -15,6 +15,7 @@
 Figures are drawn here from known fields (matplotlib's own colour tables);
 nothing is downloaded. Working files go to bench/out/ (git-ignored).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,7 +73,7 @@ def draw_large(path: Path, side: int) -> None:
     for r0 in range(0, side, 1024):  # strip by strip: bounded temporaries while drawing
         y = np.arange(r0, min(r0 + 1024, side), dtype=np.float32)[:, None]
         field = (np.sin(x / (side / 7)) * np.cos(y / (side / 5)) + 1) / 2
-        rgb[r0:r0 + len(y)] = lut[np.minimum((field * 256).astype(np.int32), 255)]
+        rgb[r0 : r0 + len(y)] = lut[np.minimum((field * 256).astype(np.int32), 255)]
     Image.fromarray(rgb).save(path, compress_level=1)
 
 
@@ -93,14 +94,24 @@ def throughput(n: int, width: int, height: int, workers: tuple[int, ...]) -> dic
     folder = OUT / "figures"
     draw_figures(folder, n, width, height)
     config = OUT / "bench-batch.yaml"
-    config.write_text(yaml.safe_dump({
-        "inputs": [f"figures/fig{i:03d}.png" for i in range(n)], "output": "results/{stem}.nc",
-        "defaults": {"scale": {"cmap": "viridis", "vmin": 0, "vmax": 1}}}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "inputs": [f"figures/fig{i:03d}.png" for i in range(n)],
+                "output": "results/{stem}.nc",
+                "defaults": {"scale": {"cmap": "viridis", "vmin": 0, "vmax": 1}},
+            }
+        )
+    )
     rates = {}
     for k in workers:
         plan = plan_batch(config, force=True)
-        with LocalCluster(n_workers=k, threads_per_worker=1, processes=True, dashboard_address=":0",
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=k, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             client.run(_warm)
             start = time.perf_counter()
             records = execute(plan, client, progress=open(os.devnull, "w"))
@@ -110,8 +121,11 @@ def throughput(n: int, width: int, height: int, workers: tuple[int, ...]) -> dic
             raise SystemExit(f"{len(failed)} figures failed: {failed[0]['error']}")
         rates[k] = n / elapsed
         busy = sum(r["elapsed_s"] for r in records)
-        print(f"  {k} worker{'s' if k > 1 else ' '}: {n} figures ({width}x{height}) in {elapsed:6.2f} s = "
-              f"{rates[k]:5.2f} figures/s (tasks busy {busy / elapsed:.2f} workers on average)", flush=True)
+        print(
+            f"  {k} worker{'s' if k > 1 else ' '}: {n} figures ({width}x{height}) in {elapsed:6.2f} s = "
+            f"{rates[k]:5.2f} figures/s (tasks busy {busy / elapsed:.2f} workers on average)",
+            flush=True,
+        )
     return rates
 
 
@@ -133,8 +147,13 @@ def measure(mode: str, figure: Path, output: Path, tile: int) -> dict:
     from chromagrid.io.image import image_size
 
     width, height = image_size(figure, 10**9)
-    config = {"input": str(figure), "output": [str(output)], "scale": {"cmap": "viridis", "vmin": 0, "vmax": 1},
-              "decode": {"keep_distance": False, "smooth": False}, "image": {"max_pixels": 10**9}}
+    config = {
+        "input": str(figure),
+        "output": [str(output)],
+        "scale": {"cmap": "viridis", "vmin": 0, "vmax": 1},
+        "decode": {"keep_distance": False, "smooth": False},
+        "image": {"max_pixels": 10**9},
+    }
     baseline = _rss_mb()
     start = time.perf_counter()
     if mode == "tiled":
@@ -143,8 +162,15 @@ def measure(mode: str, figure: Path, output: Path, tile: int) -> dict:
         result = chromagrid.pipeline.run(config)
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"mode": mode, "pixels": width * height, "side": width, "seconds": elapsed, "peak_mb": peak,
-            "baseline_mb": baseline, "masked_fraction": result.masked_fraction}
+    return {
+        "mode": mode,
+        "pixels": width * height,
+        "side": width,
+        "seconds": elapsed,
+        "peak_mb": peak,
+        "baseline_mb": baseline,
+        "masked_fraction": result.masked_fraction,
+    }
 
 
 def memory(tiled_side: int, untiled_side: int, tile: int) -> None:
@@ -155,8 +181,18 @@ def memory(tiled_side: int, untiled_side: int, tile: int) -> None:
         draw_large(figure, side)
         if time.perf_counter() - t0 > 1:
             print(f"  drew {figure.name} ({side}x{side}) in {time.perf_counter() - t0:.0f} s", flush=True)
-        cmd = [sys.executable, __file__, "--measure", mode, "--figure", str(figure),
-               "--output", str(OUT / f"large-{side}-{mode}.nc"), "--tile", str(tile)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--measure",
+            mode,
+            "--figure",
+            str(figure),
+            "--output",
+            str(OUT / f"large-{side}-{mode}.nc"),
+            "--tile",
+            str(tile),
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit(f"{mode} run failed:\n{done.stderr}")
@@ -164,13 +200,18 @@ def memory(tiled_side: int, untiled_side: int, tile: int) -> None:
         runs.append(run)
         mp = run["pixels"] / 1e6
         above = (run["peak_mb"] - run["baseline_mb"]) * 2**20 / run["pixels"]
-        print(f"  {run['mode']:>7} {side:>6}x{side:<6} ({mp:6.1f} MP): {run['seconds']:6.1f} s "
-              f"({mp / run['seconds']:5.1f} MP/s), peak RSS {run['peak_mb'] / 1024:6.2f} GB = "
-              f"{above:5.1f} bytes/pixel above the {run['baseline_mb']:.0f} MB after imports", flush=True)
+        print(
+            f"  {run['mode']:>7} {side:>6}x{side:<6} ({mp:6.1f} MP): {run['seconds']:6.1f} s "
+            f"({mp / run['seconds']:5.1f} MP/s), peak RSS {run['peak_mb'] / 1024:6.2f} GB = "
+            f"{above:5.1f} bytes/pixel above the {run['baseline_mb']:.0f} MB after imports",
+            flush=True,
+        )
     untiled, tiled = runs[0], runs[1]
-    print(f"  tiled {tiled['pixels'] / 1e6:.0f} MP peak / untiled {untiled['pixels'] / 1e6:.0f} MP peak: "
-          f"{tiled['peak_mb'] / untiled['peak_mb']:.2f}x the memory for "
-          f"{tiled['pixels'] / untiled['pixels']:.0f}x the pixels")
+    print(
+        f"  tiled {tiled['pixels'] / 1e6:.0f} MP peak / untiled {untiled['pixels'] / 1e6:.0f} MP peak: "
+        f"{tiled['peak_mb'] / untiled['peak_mb']:.2f}x the memory for "
+        f"{tiled['pixels'] / untiled['pixels']:.0f}x the pixels"
+    )
 
 
 def main() -> None:

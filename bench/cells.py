@@ -21,6 +21,7 @@ exact on every case and at least 99 % of cells within 1 %, JPEG included.
 Predictions are saved as ``<out>/<mode>/<id>.npy`` for the corpus's
 ``score.py``. It is a report: the exit status is 0 whatever the scores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,9 +73,13 @@ def score(case: dict, truth: np.ndarray, pred: np.ndarray | None) -> dict:
     err = np.full(truth.shape, np.inf)
     err[both] = np.abs(f(np.clip(pred[both], lo, hi)) - f(np.clip(truth[both], lo, hi))) / span * 100
     rmse = float(np.sqrt(np.mean(err[both] ** 2))) if both.any() else float("nan")
-    return {"rmse": rmse, "within": float((err[valid] <= 1.0).mean() * 100) if valid.any() else 100.0,
-            "coverage": float(both.sum() / max(valid.sum(), 1) * 100),
-            "nan_kept": int((~valid & ~has).sum()), "n_nan": n_nan}
+    return {
+        "rmse": rmse,
+        "within": float((err[valid] <= 1.0).mean() * 100) if valid.any() else 100.0,
+        "coverage": float(both.sum() / max(valid.sum(), 1) * 100),
+        "nan_kept": int((~valid & ~has).sum()),
+        "n_nan": n_nan,
+    }
 
 
 def run_case(case: dict, root: Path, mode: str) -> tuple[np.ndarray | None, tuple | None, str, float]:
@@ -107,11 +112,16 @@ def main(argv=None) -> int:
     for mode in modes:
         out_dir = args.out / mode
         out_dir.mkdir(parents=True, exist_ok=True)
-        title = ("auto: image, colormap and range only (area and grid found)" if mode == "auto"
-                 else "given: plot_box and grid_shape given as well")
+        title = (
+            "auto: image, colormap and range only (area and grid found)"
+            if mode == "auto"
+            else "given: plot_box and grid_shape given as well"
+        )
         print(f"\n== {title}")
-        print(f"{'case':<12} {'fmt':<5} {'grid found':>11} {'truth':>7} {'exact':>5} {'RMSE %':>7} "
-              f"{'<=1% %':>7} {'NaN kept':>9} {'time s':>6}")
+        print(
+            f"{'case':<12} {'fmt':<5} {'grid found':>11} {'truth':>7} {'exact':>5} {'RMSE %':>7} "
+            f"{'<=1% %':>7} {'NaN kept':>9} {'time s':>6}"
+        )
         rows = []
         for case in cases:
             truth = np.load(root / case["truth"])["values"]
@@ -125,17 +135,21 @@ def main(argv=None) -> int:
             truth_shape = "x".join(map(str, case["grid_shape"]))
             nan_kept = f"{s['nan_kept']}/{s['n_nan']}" if s["n_nan"] else "-"
             rmse = f"{s['rmse']:.3f}" if np.isfinite(s["rmse"]) else "-"
-            print(f"{case['id']:<12} {fmt:<5} {found:>11} {truth_shape:>7} {'yes' if exact else 'NO':>5} "
-                  f"{rmse:>7} {s['within']:>7.2f} {nan_kept:>9} {seconds:>6.2f}")
+            print(
+                f"{case['id']:<12} {fmt:<5} {found:>11} {truth_shape:>7} {'yes' if exact else 'NO':>5} "
+                f"{rmse:>7} {s['within']:>7.2f} {nan_kept:>9} {seconds:>6.2f}"
+            )
             if status != "ok":
                 print(f"    {status}")
             rows.append({"id": case["id"], "exact": exact, **s, "seconds": seconds})
         n_exact = sum(r["exact"] for r in rows)
         worst = min((r["within"] for r in rows), default=float("nan"))
         ok = n_exact == len(rows) and worst >= 99.0
-        print(f"grid exact on {n_exact}/{len(rows)} cases; smallest share within 1 %: {worst:.2f} %; "
-              f"NaN truth cells kept NaN: {sum(r['nan_kept'] for r in rows)}/{sum(r['n_nan'] for r in rows)}; "
-              f"target {'MET' if ok else 'NOT MET'}")
+        print(
+            f"grid exact on {n_exact}/{len(rows)} cases; smallest share within 1 %: {worst:.2f} %; "
+            f"NaN truth cells kept NaN: {sum(r['nan_kept'] for r in rows)}/{sum(r['n_nan'] for r in rows)}; "
+            f"target {'MET' if ok else 'NOT MET'}"
+        )
         summary[mode] = {"cases": rows, "grid_exact": n_exact, "min_within_1pct": worst, "target_met": ok}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
     return 0

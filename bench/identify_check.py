@@ -20,6 +20,7 @@ random from the whole catalogue, random length (50-1500 px), orientation, revers
 (a third of them, 3-32 colours) and format (PNG, or JPEG at quality 95/75/50), and reports how many are
 identified exactly (from the colorbar box) and what was confused with what.
 """
+
 from __future__ import annotations
 
 import json
@@ -132,11 +133,11 @@ def synthetic(count: int, seed: int = 0) -> None:
         dpi = 100
         w, h = (1.2 + 0.3, length / dpi + 0.6) if vertical else (length / dpi + 0.6, 1.2)
         fig = plt.figure(figsize=(w, h), dpi=dpi)
-        box_f = (0.3 / w, 0.3 / h, 0.3 / w, length / dpi / h) if vertical else (0.3 / w, 0.5 / h, length / dpi / w,
-                                                                             0.3 / h)
+        box_f = (
+            (0.3 / w, 0.3 / h, 0.3 / w, length / dpi / h) if vertical else (0.3 / w, 0.5 / h, length / dpi / w, 0.3 / h)
+        )
         cax = fig.add_axes(box_f)
-        fig.colorbar(ScalarMappable(Normalize(0, 1), cm), cax=cax, orientation="vertical" if vertical else
-                     "horizontal")
+        fig.colorbar(ScalarMappable(Normalize(0, 1), cm), cax=cax, orientation="vertical" if vertical else "horizontal")
         fig.canvas.draw()
         bb = cax.get_window_extent()
         height = fig.canvas.get_width_height()[1]
@@ -161,10 +162,14 @@ def synthetic(count: int, seed: int = 0) -> None:
             n_lossless += 1
             ok_lossless += good
         if not good:
-            fails.append(f"{full}/{k} {fmt} L={length}: got {m[0].name}/{m[0].ncolors} dE={m[0].delta_e:.2f} "
-                         f"exact={m[0].exact}; truth rank {r}")
-    print(f"\nSYNTHETIC: {ok}/{count} identified exactly ({100 * ok / max(count, 1):.1f} %); lossless "
-          f"{ok_lossless}/{n_lossless}; median {np.median(times):.3f} s, max {max(times):.3f} s")
+            fails.append(
+                f"{full}/{k} {fmt} L={length}: got {m[0].name}/{m[0].ncolors} dE={m[0].delta_e:.2f} "
+                f"exact={m[0].exact}; truth rank {r}"
+            )
+    print(
+        f"\nSYNTHETIC: {ok}/{count} identified exactly ({100 * ok / max(count, 1):.1f} %); lossless "
+        f"{ok_lossless}/{n_lossless}; median {np.median(times):.3f} s, max {max(times):.3f} s"
+    )
     slow = np.argsort(times)[::-1][:3]
     print("  slowest: " + "; ".join(f"{labels[i]} {times[i]:.2f} s" for i in slow))
     for f in fails:
@@ -216,8 +221,10 @@ def corpus(args: list[str]) -> None:
         r = rank(m, truth)
         ok_box += r == 1
         if r != 1:
-            fails.append(f"{c['id']} box: truth {c['cmap']}/{c['cmap_n']}, got {m[0].name}/{m[0].ncolors} "
-                         f"dE={m[0].delta_e:.2f}, truth rank {r}")
+            fails.append(
+                f"{c['id']} box: truth {c['cmap']}/{c['cmap_n']}, got {m[0].name}/{m[0].ncolors} "
+                f"dE={m[0].delta_e:.2f}, truth rank {r}"
+            )
         found_txt = "found: none"
         bars = find_colorbars(img)
         if bars:
@@ -229,25 +236,35 @@ def corpus(args: list[str]) -> None:
                 ok_found += rf == 1
                 found_txt = f"found: {mf[0].name}/{mf[0].ncolors} dE={mf[0].delta_e:.2f} rank={rf}"
                 if rf != 1:
-                    fails.append(f"{c['id']} found: truth {c['cmap']}/{c['cmap_n']}, got {mf[0].name}/"
-                                 f"{mf[0].ncolors} dE={mf[0].delta_e:.2f}, truth rank {rf}")
-        print(f"{c['id']:12s} {c['cmap']:>16s}/{c['cmap_n']:<3d} {c['format']:4s} box: {m[0].name}/{m[0].ncolors} "
-              f"dE={m[0].delta_e:.2f} p95={m[0].delta_e_p95:.2f} exact={m[0].exact} rank={r} ({dt:.3f}s) | "
-              f"{found_txt} | {pix_txt}")
+                    fails.append(
+                        f"{c['id']} found: truth {c['cmap']}/{c['cmap_n']}, got {mf[0].name}/"
+                        f"{mf[0].ncolors} dE={mf[0].delta_e:.2f}, truth rank {rf}"
+                    )
+        print(
+            f"{c['id']:12s} {c['cmap']:>16s}/{c['cmap_n']:<3d} {c['format']:4s} box: {m[0].name}/{m[0].ncolors} "
+            f"dE={m[0].delta_e:.2f} p95={m[0].delta_e_p95:.2f} exact={m[0].exact} rank={r} ({dt:.3f}s) | "
+            f"{found_txt} | {pix_txt}"
+        )
     print()
     print(f"SUMMARY: colorbar box samples identified exactly: {ok_box}/{n_cb} ({100 * ok_box / max(n_cb, 1):.1f} %)")
-    print(f"         find_colorbars samples identified exactly: {ok_found}/{n_found} "
-          f"({100 * ok_found / max(n_found, 1):.1f} %)")
-    print(f"         identify_from_pixels top-1 right map (either way round): {ok_pix}/{len(cases)} "
-          f"({100 * ok_pix / len(cases):.1f} %), with the right ncolors too: {ok_pix_n}/{len(cases)}")
+    print(
+        f"         find_colorbars samples identified exactly: {ok_found}/{n_found} "
+        f"({100 * ok_found / max(n_found, 1):.1f} %)"
+    )
+    print(
+        f"         identify_from_pixels top-1 right map (either way round): {ok_pix}/{len(cases)} "
+        f"({100 * ok_pix / len(cases):.1f} %), with the right ncolors too: {ok_pix_n}/{len(cases)}"
+    )
     if times:
         print(f"         warm identify_colormap: median {np.median(times):.3f} s, max {max(times):.3f} s")
     for f in fails:
         print("  FAIL", f)
     if first is not None:
         imp, cold, warm = cold_time(*first)
-        print(f"cold (fresh interpreter): import {imp:.2f} s, first identification (catalogue built) {cold:.2f} s, "
-              f"second {warm:.3f} s")
+        print(
+            f"cold (fresh interpreter): import {imp:.2f} s, first identification (catalogue built) {cold:.2f} s, "
+            f"second {warm:.3f} s"
+        )
 
 
 if __name__ == "__main__":

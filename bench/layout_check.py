@@ -5,6 +5,7 @@ Prints, per case, the plot-box error (max abs edge difference, px), whether a
 colorbar was found (and its box error) and the time taken, and a summary with
 the worst errors and the slowest case.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,8 @@ def main(root: str = str(Path(__file__).resolve().parents[2] / "shared" / "bench
         dt = time.time() - t
         truth_boxes = [c["plot_box"]] + [o["plot_box"] for o in (c["other_panels"] or [])]
         truth_cbs = ([c["colorbar"]["box"]] if c["colorbar"] else []) + [
-            o["colorbar_box"] for o in (c["other_panels"] or []) if o.get("colorbar_box")]
+            o["colorbar_box"] for o in (c["other_panels"] or []) if o.get("colorbar_box")
+        ]
         if panels:
             e = min(err(p.box, c["plot_box"]) for p in panels)
         else:
@@ -60,12 +62,18 @@ def main(root: str = str(Path(__file__).resolve().parents[2] / "shared" / "bench
             else:
                 cbtxt = "cbar NOT found"
                 worst_cb = max(worst_cb, (999, c["id"]))
-        print(f"{c['id']:12s} box_err={e:4d}px  n_panels={len(panels)}/{len(truth_boxes)} "
-              f"n_cbars={len(bars)}/{len(truth_cbs)}  {cbtxt}  ({dt:.2f}s)")
-    print(f"\nSUMMARY: plot box within 2 px: {ok_box}/{n}; colorbar box within 2 px: {ok_cb}/{n_cb}; "
-          f"exact panel+colorbar counts: {ok_count}/{n}")
-    print(f"worst plot box error {worst_box[0]} px ({worst_box[1]}); worst colorbar error {worst_cb[0]} px "
-          f"({worst_cb[1]}); slowest {slowest[0]:.2f} s ({slowest[1]})")
+        print(
+            f"{c['id']:12s} box_err={e:4d}px  n_panels={len(panels)}/{len(truth_boxes)} "
+            f"n_cbars={len(bars)}/{len(truth_cbs)}  {cbtxt}  ({dt:.2f}s)"
+        )
+    print(
+        f"\nSUMMARY: plot box within 2 px: {ok_box}/{n}; colorbar box within 2 px: {ok_cb}/{n_cb}; "
+        f"exact panel+colorbar counts: {ok_count}/{n}"
+    )
+    print(
+        f"worst plot box error {worst_box[0]} px ({worst_box[1]}); worst colorbar error {worst_cb[0]} px "
+        f"({worst_cb[1]}); slowest {slowest[0]:.2f} s ({slowest[1]})"
+    )
 
 
 if __name__ == "__main__":

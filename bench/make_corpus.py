@@ -28,6 +28,7 @@ with y flipped into rows, ``plot_box`` the same rounded half up; truth pixel
 centres map data coordinates linearly from ``extent`` onto ``plot_box_float``.
 ``truth_kind`` is ``exact`` for nearest/pcolormesh, ``source`` for bilinear.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,32 +48,448 @@ DEFAULT_OUT = REPO / "bench" / "out" / "synthetic"
 # id, cmap, cmap_n, norm, range, renderer, interpolation(stage), format, quality, size, dpi, grid, data, kind, colorbar
 #   cmap_n: None = the map's own N (twilight: 510); range: (vmin, vmax) for linear, (log10 vmin, decades) for log, boundaries for discrete
 CASES = [
-    ("s_lin_01", "turbo", 256, "linear", (-1.0, 1.0), "imshow", "nearest", "png", None, (640, 480), 100, (40, 60), "sines", "field", "vertical"),
-    ("s_lin_02", "cividis", 256, "linear", (0.0, 50.0), "imshow", "nearest", "jpeg", 95, (800, 600), 100, (60, 80), "gauss", "field", "vertical"),
-    ("s_lin_03", "twilight", None, "linear", (-3.0, 3.0), "pcolormesh", None, "png", None, (960, 720), 150, (30, 45), "sines", "field", "horizontal"),
-    ("s_lin_04", "RdBu_r", 256, "linear", (-2.0, 2.0), "imshow", "bilinear:data", "png", None, (1000, 800), 200, (24, 32), "noise", "field", "vertical"),
-    ("s_lin_05", "Spectral", 256, "linear", (0.0, 30.0), "imshow", "nearest", "jpeg", 75, (1200, 900), 150, (70, 110), "gauss", "map", "vertical"),
-    ("s_lin_06", "cmocean:thermal", 256, "linear", (10.0, 25.0), "imshow", "nearest", "png", None, (400, 300), 100, (20, 30), "gauss", "field", "vertical"),
-    ("s_lin_07", "cmcrameri:batlow", 256, "linear", (0.0, 1.0), "pcolormesh-uneven", None, "png", None, (1600, 1200), 200, (50, 60), "noise", "field", "vertical"),
-    ("s_lin_08", "colorcet:fire", 256, "linear", (0.0, 100.0), "imshow", "nearest", "jpeg", 50, (800, 600), 100, (40, 50), "gauss", "field", "vertical"),
-    ("s_lin_09", "seaborn:mako", 256, "linear", (-500.0, 0.0), "imshow", "nearest", "png", None, (1200, 900), 150, (60, 90), "noise", "map", "horizontal"),
-    ("s_lin_10", "viridis", 12, "linear", (0.0, 12.0), "imshow", "nearest", "png", None, (640, 480), 100, (45, 60), "sines", "field", "vertical"),
-    ("s_lin_11", "plasma", 256, "linear", (0.0, 1.0), "imshow", "bilinear:data", "png", None, (960, 720), 150, (30, 40), "gauss", "map", "vertical"),
-    ("s_log_01", "magma", 256, "log", (0.0, 3.0), "imshow", "nearest", "png", None, (800, 600), 100, (50, 70), "gauss", "field", "vertical"),
-    ("s_log_02", "cmocean:deep", 256, "log", (-2.0, 2.0), "imshow", "nearest", "jpeg", 95, (960, 720), 150, (60, 80), "noise", "field", "vertical"),
-    ("s_log_03", "turbo", 256, "log", (1.0, 4.0), "pcolormesh", None, "png", None, (1200, 900), 150, (40, 64), "sines", "field", "horizontal"),
-    ("s_log_04", "cividis", 256, "log", (-1.0, 2.0), "imshow", "bilinear:rgba", "png", None, (640, 480), 100, (40, 50), "gauss", "field", "vertical"),
-    ("s_log_05", "colorcet:bmy", 256, "log", (0.0, 2.5), "imshow", "nearest", "png", None, (1200, 900), 150, (60, 100), "noise", "map", "vertical"),
-    ("s_log_06", "seaborn:rocket", 256, "log", (2.0, 3.0), "imshow", "nearest", "jpeg", 75, (800, 600), 100, (50, 60), "gauss", "field", "vertical"),
-    ("s_dis_01", "viridis", 256, "discrete", (0, 1, 2, 5, 10, 20, 50, 100), "imshow", "nearest", "png", None, (640, 480), 100, (40, 60), "gauss", "field", "vertical"),
-    ("s_dis_02", "RdBu_r", 8, "discrete", (-40, -20, -10, -5, 0, 5, 10, 20, 40), "imshow", "nearest", "png", None, (800, 600), 100, (50, 70), "sines", "field", "vertical"),
-    ("s_dis_03", "cmcrameri:batlow", 12, "discrete", (0, 0.5, 1, 2, 3, 5, 8, 13), "pcolormesh", None, "png", None, (960, 720), 150, (36, 48), "noise", "field", "horizontal"),
-    ("s_dis_04", "Spectral", 256, "discrete", (-5, -3, -2, -1, 0, 1, 2, 3, 5), "imshow", "nearest", "jpeg", 95, (1000, 800), 200, (60, 80), "sines", "field", "horizontal"),
-    ("s_dis_05", "cmocean:thermal", 256, "discrete", (0, 2, 4, 8, 12, 16, 24, 32), "imshow", "nearest", "png", None, (1200, 900), 150, (50, 80), "gauss", "map", "vertical"),
-    ("s_dis_06", "seaborn:mako", 12, "discrete", (0, 10, 15, 20, 30, 45, 70, 100), "imshow", "nearest", "jpeg", 75, (800, 600), 100, (40, 60), "gauss", "field", "vertical"),
-    ("s_log_07", "cmocean:thermal", 10, "log", (-3.0, 3.0), "imshow", "nearest", "jpeg", 50, (1000, 800), 150, (40, 50), "sines", "field", "vertical"),
-    ("s_dis_08", "cividis", 256, "discrete", (-1, 0, 0.5, 1, 1.5, 2, 3, 6), "pcolormesh", None, "jpeg", 50, (1200, 900), 150, (45, 75), "noise", "map", "horizontal"),
-    ("s_dis_07", "colorcet:fire", 256, "discrete", (0, 1, 3, 6, 10, 15, 25, 40, 60), "imshow", "nearest", "png", None, (400, 300), 100, (24, 32), "noise", "field", "vertical"),
+    (
+        "s_lin_01",
+        "turbo",
+        256,
+        "linear",
+        (-1.0, 1.0),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (640, 480),
+        100,
+        (40, 60),
+        "sines",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_lin_02",
+        "cividis",
+        256,
+        "linear",
+        (0.0, 50.0),
+        "imshow",
+        "nearest",
+        "jpeg",
+        95,
+        (800, 600),
+        100,
+        (60, 80),
+        "gauss",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_lin_03",
+        "twilight",
+        None,
+        "linear",
+        (-3.0, 3.0),
+        "pcolormesh",
+        None,
+        "png",
+        None,
+        (960, 720),
+        150,
+        (30, 45),
+        "sines",
+        "field",
+        "horizontal",
+    ),
+    (
+        "s_lin_04",
+        "RdBu_r",
+        256,
+        "linear",
+        (-2.0, 2.0),
+        "imshow",
+        "bilinear:data",
+        "png",
+        None,
+        (1000, 800),
+        200,
+        (24, 32),
+        "noise",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_lin_05",
+        "Spectral",
+        256,
+        "linear",
+        (0.0, 30.0),
+        "imshow",
+        "nearest",
+        "jpeg",
+        75,
+        (1200, 900),
+        150,
+        (70, 110),
+        "gauss",
+        "map",
+        "vertical",
+    ),
+    (
+        "s_lin_06",
+        "cmocean:thermal",
+        256,
+        "linear",
+        (10.0, 25.0),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (400, 300),
+        100,
+        (20, 30),
+        "gauss",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_lin_07",
+        "cmcrameri:batlow",
+        256,
+        "linear",
+        (0.0, 1.0),
+        "pcolormesh-uneven",
+        None,
+        "png",
+        None,
+        (1600, 1200),
+        200,
+        (50, 60),
+        "noise",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_lin_08",
+        "colorcet:fire",
+        256,
+        "linear",
+        (0.0, 100.0),
+        "imshow",
+        "nearest",
+        "jpeg",
+        50,
+        (800, 600),
+        100,
+        (40, 50),
+        "gauss",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_lin_09",
+        "seaborn:mako",
+        256,
+        "linear",
+        (-500.0, 0.0),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (1200, 900),
+        150,
+        (60, 90),
+        "noise",
+        "map",
+        "horizontal",
+    ),
+    (
+        "s_lin_10",
+        "viridis",
+        12,
+        "linear",
+        (0.0, 12.0),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (640, 480),
+        100,
+        (45, 60),
+        "sines",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_lin_11",
+        "plasma",
+        256,
+        "linear",
+        (0.0, 1.0),
+        "imshow",
+        "bilinear:data",
+        "png",
+        None,
+        (960, 720),
+        150,
+        (30, 40),
+        "gauss",
+        "map",
+        "vertical",
+    ),
+    (
+        "s_log_01",
+        "magma",
+        256,
+        "log",
+        (0.0, 3.0),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (800, 600),
+        100,
+        (50, 70),
+        "gauss",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_log_02",
+        "cmocean:deep",
+        256,
+        "log",
+        (-2.0, 2.0),
+        "imshow",
+        "nearest",
+        "jpeg",
+        95,
+        (960, 720),
+        150,
+        (60, 80),
+        "noise",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_log_03",
+        "turbo",
+        256,
+        "log",
+        (1.0, 4.0),
+        "pcolormesh",
+        None,
+        "png",
+        None,
+        (1200, 900),
+        150,
+        (40, 64),
+        "sines",
+        "field",
+        "horizontal",
+    ),
+    (
+        "s_log_04",
+        "cividis",
+        256,
+        "log",
+        (-1.0, 2.0),
+        "imshow",
+        "bilinear:rgba",
+        "png",
+        None,
+        (640, 480),
+        100,
+        (40, 50),
+        "gauss",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_log_05",
+        "colorcet:bmy",
+        256,
+        "log",
+        (0.0, 2.5),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (1200, 900),
+        150,
+        (60, 100),
+        "noise",
+        "map",
+        "vertical",
+    ),
+    (
+        "s_log_06",
+        "seaborn:rocket",
+        256,
+        "log",
+        (2.0, 3.0),
+        "imshow",
+        "nearest",
+        "jpeg",
+        75,
+        (800, 600),
+        100,
+        (50, 60),
+        "gauss",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_dis_01",
+        "viridis",
+        256,
+        "discrete",
+        (0, 1, 2, 5, 10, 20, 50, 100),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (640, 480),
+        100,
+        (40, 60),
+        "gauss",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_dis_02",
+        "RdBu_r",
+        8,
+        "discrete",
+        (-40, -20, -10, -5, 0, 5, 10, 20, 40),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (800, 600),
+        100,
+        (50, 70),
+        "sines",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_dis_03",
+        "cmcrameri:batlow",
+        12,
+        "discrete",
+        (0, 0.5, 1, 2, 3, 5, 8, 13),
+        "pcolormesh",
+        None,
+        "png",
+        None,
+        (960, 720),
+        150,
+        (36, 48),
+        "noise",
+        "field",
+        "horizontal",
+    ),
+    (
+        "s_dis_04",
+        "Spectral",
+        256,
+        "discrete",
+        (-5, -3, -2, -1, 0, 1, 2, 3, 5),
+        "imshow",
+        "nearest",
+        "jpeg",
+        95,
+        (1000, 800),
+        200,
+        (60, 80),
+        "sines",
+        "field",
+        "horizontal",
+    ),
+    (
+        "s_dis_05",
+        "cmocean:thermal",
+        256,
+        "discrete",
+        (0, 2, 4, 8, 12, 16, 24, 32),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (1200, 900),
+        150,
+        (50, 80),
+        "gauss",
+        "map",
+        "vertical",
+    ),
+    (
+        "s_dis_06",
+        "seaborn:mako",
+        12,
+        "discrete",
+        (0, 10, 15, 20, 30, 45, 70, 100),
+        "imshow",
+        "nearest",
+        "jpeg",
+        75,
+        (800, 600),
+        100,
+        (40, 60),
+        "gauss",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_log_07",
+        "cmocean:thermal",
+        10,
+        "log",
+        (-3.0, 3.0),
+        "imshow",
+        "nearest",
+        "jpeg",
+        50,
+        (1000, 800),
+        150,
+        (40, 50),
+        "sines",
+        "field",
+        "vertical",
+    ),
+    (
+        "s_dis_08",
+        "cividis",
+        256,
+        "discrete",
+        (-1, 0, 0.5, 1, 1.5, 2, 3, 6),
+        "pcolormesh",
+        None,
+        "jpeg",
+        50,
+        (1200, 900),
+        150,
+        (45, 75),
+        "noise",
+        "map",
+        "horizontal",
+    ),
+    (
+        "s_dis_07",
+        "colorcet:fire",
+        256,
+        "discrete",
+        (0, 1, 3, 6, 10, 15, 25, 40, 60),
+        "imshow",
+        "nearest",
+        "png",
+        None,
+        (400, 300),
+        100,
+        (24, 32),
+        "noise",
+        "field",
+        "vertical",
+    ),
 ]
 
 
@@ -84,15 +501,19 @@ def resolve_cmap(name: str, n: int):
         lib, base = name.split(":", 1)
         if lib == "cmocean":
             import cmocean
+
             cm = cmocean.cm.cmap_d[base]
         elif lib == "cmcrameri":
             import cmcrameri.cm as cmc
+
             cm = cmc.cmaps[base]
         elif lib == "colorcet":
             import colorcet
+
             cm = colorcet.cm[base]
         elif lib == "seaborn":
             import seaborn as sns
+
             cm = sns.color_palette(base, as_cmap=True)
         else:
             raise ValueError(name)
@@ -106,7 +527,7 @@ def unit_field(kind: str, shape: tuple[int, int], rng: np.random.Generator) -> n
     from scipy.ndimage import gaussian_filter
 
     ny, nx = shape
-    y, x = np.mgrid[0:1:ny * 1j, 0:1:nx * 1j]
+    y, x = np.mgrid[0 : 1 : ny * 1j, 0 : 1 : nx * 1j]
     if kind == "gauss":
         f = np.zeros(shape)
         for _ in range(5):
@@ -127,8 +548,8 @@ def values_for(case, rng) -> tuple[np.ndarray, float, float, list | None]:
     u = unit_field(data, shape, rng)
     if norm == "log":
         lo, dec = rng_spec
-        v = 10.0 ** (lo + dec * (-0.03 + 1.06 * u))   # a few cells a little beyond each end
-        return v, 10.0 ** lo, 10.0 ** (lo + dec), None
+        v = 10.0 ** (lo + dec * (-0.03 + 1.06 * u))  # a few cells a little beyond each end
+        return v, 10.0**lo, 10.0 ** (lo + dec), None
     if norm == "discrete":
         b = [float(x) for x in rng_spec]
         # spread the data over the intervals evenly (in interval index), so every bin is used
@@ -174,8 +595,16 @@ def colorbar_record(cbar, fig, orientation: str, label: str) -> dict:
             ticks.append(float(loc))
             texts.append(text)
             px.append(round(float(fig.bbox.height - xy[1] if orientation == "vertical" else xy[0]), 3))
-    return {"box": box, "box_float": box_float, "orientation": orientation, "ticks": ticks,
-            "tick_labels": texts, "tick_px": px, "extend": "neither", "label": label}
+    return {
+        "box": box,
+        "box_float": box_float,
+        "orientation": orientation,
+        "ticks": ticks,
+        "tick_labels": texts,
+        "tick_px": px,
+        "extend": "neither",
+        "label": label,
+    }
 
 
 def render(case, seed: int, out: Path) -> dict:
@@ -186,8 +615,23 @@ def render(case, seed: int, out: Path) -> dict:
     from matplotlib.colors import BoundaryNorm, LogNorm, Normalize
     from PIL import Image
 
-    (cid, cmap_name, cmap_n, norm_name, _, renderer, interp, fmt, quality, size, dpi, shape, data, kind,
-     cbar_orient) = case
+    (
+        cid,
+        cmap_name,
+        cmap_n,
+        norm_name,
+        _,
+        renderer,
+        interp,
+        fmt,
+        quality,
+        size,
+        dpi,
+        shape,
+        data,
+        kind,
+        cbar_orient,
+    ) = case
     rng = np.random.default_rng([seed, zlib.crc32(case[0].encode())])
     values, vmin, vmax, bounds = values_for(case, rng)
     masked = kind == "map"
@@ -211,7 +655,7 @@ def render(case, seed: int, out: Path) -> dict:
         left, right, bottom, top = 0.0, float(nx), 0.0, float(ny) * 0.75
     uneven = renderer == "pcolormesh-uneven"
     x_edges = edges(nx, left, right, uneven, rng)
-    y_edges = np.linspace(top, bottom, ny + 1)   # top -> bottom, like the truth rows
+    y_edges = np.linspace(top, bottom, ny + 1)  # top -> bottom, like the truth rows
 
     W, H = size
     fig = plt.figure(figsize=(W / dpi, H / dpi), dpi=dpi)
@@ -219,8 +663,16 @@ def render(case, seed: int, out: Path) -> dict:
     if renderer == "imshow":
         method, _, stage = interp.partition(":")
         kw = {"interpolation_stage": stage} if stage else {}
-        im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, extent=(left, right, bottom, top),
-                       origin="upper", aspect="auto", interpolation=method, **kw)
+        im = ax.imshow(
+            np.ma.masked_invalid(values),
+            cmap=cmap,
+            norm=norm,
+            extent=(left, right, bottom, top),
+            origin="upper",
+            aspect="auto",
+            interpolation=method,
+            **kw,
+        )
     else:
         im = ax.pcolormesh(x_edges, y_edges, np.ma.masked_invalid(values), cmap=cmap, norm=norm)
         ax.set_xlim(left, right)
@@ -236,8 +688,9 @@ def render(case, seed: int, out: Path) -> dict:
         ax.set_ylabel("y")
     ax.set_title(f"{cmap_name} / {norm_name}")
     label = {"log": "concentration", "discrete": "class value"}.get(norm_name, "value")
-    cbar = fig.colorbar(im, ax=ax, orientation=cbar_orient, label=label,
-                        **({"pad": 0.15} if cbar_orient == "horizontal" else {}))
+    cbar = fig.colorbar(
+        im, ax=ax, orientation=cbar_orient, label=label, **({"pad": 0.15} if cbar_orient == "horizontal" else {})
+    )
     fig.canvas.draw()
     plot_box, plot_box_float = box_of(ax, fig)
     cb = colorbar_record(cbar, fig, cbar_orient, label)
@@ -260,11 +713,20 @@ def render(case, seed: int, out: Path) -> dict:
     x_centers = 0.5 * (x_edges[1:] + x_edges[:-1])
     y_centers = 0.5 * (y_edges[1:] + y_edges[:-1])
     truth = {
-        "values": values.astype(np.float64), "lut": cmap(np.arange(cmap.N)).astype(np.float64),
-        "vmin": np.float64(vmin), "vmax": np.float64(vmax), "norm": np.str_(norm_name), "case_id": np.str_(cid),
-        "x_centers": x_centers, "y_centers": y_centers, "x_edges": x_edges, "y_edges": y_edges,
-        "px_x_centers": to_px_x(x_centers), "px_y_centers": to_px_y(y_centers),
-        "px_x_edges": to_px_x(x_edges), "px_y_edges": to_px_y(y_edges),
+        "values": values.astype(np.float64),
+        "lut": cmap(np.arange(cmap.N)).astype(np.float64),
+        "vmin": np.float64(vmin),
+        "vmax": np.float64(vmax),
+        "norm": np.str_(norm_name),
+        "case_id": np.str_(cid),
+        "x_centers": x_centers,
+        "y_centers": y_centers,
+        "x_edges": x_edges,
+        "y_edges": y_edges,
+        "px_x_centers": to_px_x(x_centers),
+        "px_y_centers": to_px_y(y_centers),
+        "px_x_edges": to_px_x(x_edges),
+        "px_y_edges": to_px_y(y_edges),
     }
     if bounds is not None:
         truth["boundaries"] = np.asarray(bounds, float)
@@ -277,24 +739,47 @@ def render(case, seed: int, out: Path) -> dict:
     cell_w = np.diff(truth["px_x_edges"]).min()
     cell_h = np.diff(truth["px_y_edges"]).min()
     return {
-        "id": cid, "image": image_name, "truth": f"{cid}.npz", "kind": kind,
+        "id": cid,
+        "image": image_name,
+        "truth": f"{cid}.npz",
+        "kind": kind,
         "truth_kind": "source" if method == "bilinear" else "exact",
         "difficulty": "hard" if (fmt == "jpeg" and quality <= 75) or method == "bilinear" else "medium",
         "renderer": "pcolormesh" if renderer.startswith("pcolormesh") else "imshow",
-        "interpolation": method, "interpolation_stage": (interp.split(":")[1] if method == "bilinear" else None),
-        "cmap": cmap_name, "cmap_n": int(cmap.N), "norm": norm_name, "vmin": float(vmin), "vmax": float(vmax),
-        "boundaries": bounds, "plot_box": plot_box, "plot_box_float": plot_box_float, "colorbar": cb,
+        "interpolation": method,
+        "interpolation_stage": (interp.split(":")[1] if method == "bilinear" else None),
+        "cmap": cmap_name,
+        "cmap_n": int(cmap.N),
+        "norm": norm_name,
+        "vmin": float(vmin),
+        "vmax": float(vmax),
+        "boundaries": bounds,
+        "plot_box": plot_box,
+        "plot_box_float": plot_box_float,
+        "colorbar": cb,
         "extent": {"left": left, "right": right, "top": top, "bottom": bottom},
-        "x_name": "lon" if kind == "map" else "x", "y_name": "lat" if kind == "map" else "y",
-        "crs": "EPSG:4326" if kind == "map" else None, "grid_shape": [ny, nx], "grid_uniform": not uneven,
-        "cell_px_min": [round(float(cell_w), 3), round(float(cell_h), 3)], "image_size": [W, H], "dpi": dpi,
-        "format": fmt, "jpeg_quality": quality, "jpeg_subsampling": "4:2:0" if fmt == "jpeg" else None,
+        "x_name": "lon" if kind == "map" else "x",
+        "y_name": "lat" if kind == "map" else "y",
+        "crs": "EPSG:4326" if kind == "map" else None,
+        "grid_shape": [ny, nx],
+        "grid_uniform": not uneven,
+        "cell_px_min": [round(float(cell_w), 3), round(float(cell_h), 3)],
+        "image_size": [W, H],
+        "dpi": dpi,
+        "format": fmt,
+        "jpeg_quality": quality,
+        "jpeg_subsampling": "4:2:0" if fmt == "jpeg" else None,
         "nan_fraction": round(float(np.isnan(values).mean()), 5),
         "clipped_fraction": round(float(np.mean((finite < vmin) | (finite > vmax))), 5),
-        "bad_color": "none (transparent: axes background shows)", "style": "default", "annotated": False,
-        "gridlines_px": 0.0, "panel": None, "other_panels": None,
+        "bad_color": "none (transparent: axes background shows)",
+        "style": "default",
+        "annotated": False,
+        "gridlines_px": 0.0,
+        "panel": None,
+        "other_panels": None,
         "tags": ["synthetic", norm_name] + (["masked"] if masked else []),
-        "source": f"synthetic:{data}", "notes": "bench/make_corpus.py",
+        "source": f"synthetic:{data}",
+        "notes": "bench/make_corpus.py",
         "image_sha256": hashlib.sha256(buf.getvalue()).hexdigest(),
     }
 

@@ -67,8 +67,7 @@ def draw(kind: str, style: str, dpi: int, fmt: str) -> tuple[np.ndarray, list[tu
             ax.yaxis.set_major_formatter(FuncFormatter(_lat))
             conv = {"cb": lambda v: v, "x": lambda v: round(v), "y": lambda v: round(v)}
         elif kind == "log":
-            im = ax.imshow(10 ** (data * 4 - 3), norm=LogNorm(1e-3, 10), extent=(0, 100, 0, 5000),
-                           aspect="auto")
+            im = ax.imshow(10 ** (data * 4 - 3), norm=LogNorm(1e-3, 10), extent=(0, 100, 0, 5000), aspect="auto")
             cb = fig.colorbar(im, ax=ax)
             ax.xaxis.set_major_locator(FixedLocator([0, 25, 50, 75, 100]))
             ax.xaxis.set_major_formatter(PercentFormatter(100))
@@ -116,7 +115,7 @@ def draw(kind: str, style: str, dpi: int, fmt: str) -> tuple[np.ndarray, list[tu
 def _crop(rgb: np.ndarray, box: tuple, pad: int = 4) -> np.ndarray:
     x0, y0, x1, y1 = box
     h, w = rgb.shape[:2]
-    return np.ascontiguousarray(rgb[max(0, y0 - pad):min(h, y1 + pad), max(0, x0 - pad):min(w, x1 + pad)])
+    return np.ascontiguousarray(rgb[max(0, y0 - pad) : min(h, y1 + pad), max(0, x0 - pad) : min(w, x1 + pad)])
 
 
 def _match(found: list[tuple[str, tuple]], box: tuple) -> str:
@@ -193,9 +192,23 @@ def main() -> None:
                         dt = time.perf_counter() - t0
                         for (truth_text, value, _), text in zip(labels, texts):
                             ok = _close(ocr.parse_number(text), value)
-                            cat = "power" if "^" in truth_text else ("offset" if "e" in truth_text else
-                                  "degree" if "°" in truth_text else "percent" if "%" in truth_text else
-                                  "thousands" if "," in truth_text else "minus" if "\u2212" in truth_text else "plain")
+                            cat = (
+                                "power"
+                                if "^" in truth_text
+                                else (
+                                    "offset"
+                                    if "e" in truth_text
+                                    else "degree"
+                                    if "°" in truth_text
+                                    else "percent"
+                                    if "%" in truth_text
+                                    else "thousands"
+                                    if "," in truth_text
+                                    else "minus"
+                                    if "\u2212" in truth_text
+                                    else "plain"
+                                )
+                            )
                             for key in ("all", f"dpi={dpi}", f"style={style}", f"fmt={fmt}", f"label={cat}"):
                                 st = stats[(mode, key)]
                                 st[0] += ok
@@ -205,8 +218,10 @@ def main() -> None:
                         for key in ("all", f"dpi={dpi}", f"style={style}", f"fmt={fmt}"):
                             stats[(mode, key)][2] += dt
                             stats[(mode, key)][3] += 1
-    keys = sorted({k for _, k in stats}, key=lambda k: (k != "all", k.split("=")[0],
-                                                         int(k.split("=")[1]) if k.startswith("dpi") else k))
+    keys = sorted(
+        {k for _, k in stats},
+        key=lambda k: (k != "all", k.split("=")[0], int(k.split("=")[1]) if k.startswith("dpi") else k),
+    )
     print(f"{'subset':<18}" + "".join(f"{m:>22}" for m in modes))
     for key in keys:
         row = f"{key:<18}"

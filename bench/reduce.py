@@ -29,6 +29,7 @@ thread (read from /proc/self/statm), reported as the increase over the level
 just before the step and as the absolute peak. It is a report: the exit
 status is 0 whatever the numbers, unless the two clusterings disagree.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -116,12 +117,16 @@ def corpus(manifest: Path, ids: list[str] | None, target: float | None) -> None:
     root = manifest.parent
     cases = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
     cases = [c for c in cases if c["kind"] in KINDS and (not ids or c["id"] in ids)]
-    head = (f"{'case':<12} {'kind':<5} {'fmt':<4} {'box px':>9} {'valid':>9} {'points':>7} {'ratio':>8} "
-            f"{'RMSE %':>7} {'P99 %':>7} {'dE mean':>7} {'s':>5}")
+    head = (
+        f"{'case':<12} {'kind':<5} {'fmt':<4} {'box px':>9} {'valid':>9} {'points':>7} {'ratio':>8} "
+        f"{'RMSE %':>7} {'P99 %':>7} {'dE mean':>7} {'s':>5}"
+    )
     if target is not None:
         head += f" | {'target':>6} {'points':>7} {'RMSE %':>7} {'gtol':>6} {'rebuild':>7} {'s':>5}"
-    print(f"Corpus: {len(cases)} field/map cases, default reduction (gradient_tol 0, eps 1.5, min_samples 1, "
-          "linear reconstruction, nearest outside the hull)")
+    print(
+        f"Corpus: {len(cases)} field/map cases, default reduction (gradient_tol 0, eps 1.5, min_samples 1, "
+        "linear reconstruction, nearest outside the hull)"
+    )
     print(head)
     print("-" * len(head))
     ratios, errors = [], []
@@ -135,17 +140,22 @@ def corpus(manifest: Path, ids: list[str] | None, target: float | None) -> None:
         h, w = result.grid["value"].shape
         ratios.append(c["reduction_ratio"])
         errors.append(rec["rmse_percent"])
-        line = (f"{case['id']:<12} {case['kind']:<5} {case['format']:<4} {w * h:>9,} {c['valid_pixels']:>9,} "
-                f"{c['points']:>7,} {c['reduction_ratio']:>8.4f} {rec['rmse_percent']:>7.3f} "
-                f"{rec['p99_percent']:>7.3f} {rt['delta_e_mean']:>7.2f} {seconds:>5.1f}")
+        line = (
+            f"{case['id']:<12} {case['kind']:<5} {case['format']:<4} {w * h:>9,} {c['valid_pixels']:>9,} "
+            f"{c['points']:>7,} {c['reduction_ratio']:>8.4f} {rec['rmse_percent']:>7.3f} "
+            f"{rec['p99_percent']:>7.3f} {rt['delta_e_mean']:>7.2f} {seconds:>5.1f}"
+        )
         if target is not None:
             start = time.perf_counter()
-            searched = chromagrid.digitize(root / case["image"],
-                                           reduce=chromagrid.Reduce(target_rmse_percent=target), **kw)
+            searched = chromagrid.digitize(
+                root / case["image"], reduce=chromagrid.Reduce(target_rmse_percent=target), **kw
+            )
             s = searched.checks
-            line += (f" | {target:>6g} {s['points']:>7,} {s['reconstruction']['rmse_percent']:>7.3f} "
-                     f"{fmt_tol(s['clustering']['gradient_tol']):>6} {s['reconstruction']['method']:>7} "
-                     f"{time.perf_counter() - start:>5.1f}")
+            line += (
+                f" | {target:>6g} {s['points']:>7,} {s['reconstruction']['rmse_percent']:>7.3f} "
+                f"{fmt_tol(s['clustering']['gradient_tol']):>6} {s['reconstruction']['method']:>7} "
+                f"{time.perf_counter() - start:>5.1f}"
+            )
             line += "" if s["search"]["met"] else "  (target not met)"
         print(line, flush=True)
     print(f"median reduction ratio {np.median(ratios):.4f}, median RMSE {np.median(errors):.3f}% of the range\n")
@@ -155,8 +165,12 @@ def corpus(manifest: Path, ids: list[str] | None, target: float | None) -> None:
 def smooth_field(n: int) -> np.ndarray:
     """A smooth n x n field in [0, 1]: Gaussians, sinusoids and a ramp."""
     y, x = np.mgrid[0:n, 0:n] / n
-    f = (np.exp(-((x - 0.3) ** 2 + (y - 0.4) ** 2) / 0.05) + 0.6 * np.exp(-((x - 0.75) ** 2 + (y - 0.7) ** 2) / 0.02)
-         + 0.25 * np.sin(7 * x) * np.cos(5 * y) + 0.3 * x)
+    f = (
+        np.exp(-((x - 0.3) ** 2 + (y - 0.4) ** 2) / 0.05)
+        + 0.6 * np.exp(-((x - 0.75) ** 2 + (y - 0.7) ** 2) / 0.02)
+        + 0.25 * np.sin(7 * x) * np.cos(5 * y)
+        + 0.3 * x
+    )
     return (f - f.min()) / (f.max() - f.min())
 
 
@@ -200,10 +214,12 @@ def speed_16mp(folder: Path) -> None:
             times.append(time.perf_counter() - start)
         del reduction
     reduction = reduce_field(value, settings)
-    print(f"16 MP figure (4000 x 4000, viridis, smooth field, nearest): fast reduction (gradient mask, connected "
-          f"components, snapped centroids) {min(times):.2f} s (median of 3: {sorted(times)[1]:.2f} s; target < 3 s), "
-          f"peak RSS +{mb(mem.increase)} over the decoded field, {mb(mem.peak)} for the whole process "
-          f"(target < 2 GB); {len(reduction.points):,} points from {reduction.n_kept:,} kept pixels.")
+    print(
+        f"16 MP figure (4000 x 4000, viridis, smooth field, nearest): fast reduction (gradient mask, connected "
+        f"components, snapped centroids) {min(times):.2f} s (median of 3: {sorted(times)[1]:.2f} s; target < 3 s), "
+        f"peak RSS +{mb(mem.increase)} over the decoded field, {mb(mem.peak)} for the whole process "
+        f"(target < 2 GB); {len(reduction.points):,} points from {reduction.n_kept:,} kept pixels."
+    )
 
 
 def speed_4mp(folder: Path, dbscan_pixels: int | None) -> bool:
@@ -238,11 +254,13 @@ def speed_4mp(folder: Path, dbscan_pixels: int | None) -> bool:
         slow = time.perf_counter() - start
     same = bool(np.array_equal(canonical_labels(labels_fast), canonical_labels(labels_slow)))
     h, w = value.shape
-    print(f"{h * w / 1e6:.1f} MP figure ({w} x {h}, viridis, smooth field, nearest), {int(kept.sum()):,} kept "
-          f"pixels: connected components {np.median(fast):.3f} s (median of 5), peak +{mb(mem_fast.increase)}; "
-          f"scikit-learn DBSCAN(eps=1.5, min_samples=1) on (column, row, level) {slow:.1f} s, peak "
-          f"+{mb(mem_slow.increase)}; ratio {slow / np.median(fast):,.0f}x (target >= 100x); "
-          f"{n_fast:,} clusters both ways, partitions identical: {same}, DBSCAN noise {n_noise}")
+    print(
+        f"{h * w / 1e6:.1f} MP figure ({w} x {h}, viridis, smooth field, nearest), {int(kept.sum()):,} kept "
+        f"pixels: connected components {np.median(fast):.3f} s (median of 5), peak +{mb(mem_fast.increase)}; "
+        f"scikit-learn DBSCAN(eps=1.5, min_samples=1) on (column, row, level) {slow:.1f} s, peak "
+        f"+{mb(mem_slow.increase)}; ratio {slow / np.median(fast):,.0f}x (target >= 100x); "
+        f"{n_fast:,} clusters both ways, partitions identical: {same}, DBSCAN noise {n_noise}"
+    )
     return same
 
 
@@ -251,8 +269,12 @@ def main(argv=None) -> int:
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     parser.add_argument("--id", action="append", help="only these cases (repeatable)")
     parser.add_argument("--target", type=float, help="also run the error-bounded search with this RMSE %% target")
-    parser.add_argument("--dbscan-pixels", type=int, help="time both clusterings on a window of about this "
-                        "many pixels of the 4 MP figure instead of all of it (for a loaded machine)")
+    parser.add_argument(
+        "--dbscan-pixels",
+        type=int,
+        help="time both clusterings on a window of about this "
+        "many pixels of the 4 MP figure instead of all of it (for a loaded machine)",
+    )
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args(argv)

@@ -25,6 +25,7 @@
 
 It is a report: the exit status is 0 whatever the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,10 +47,12 @@ MEMORY_TARGET = 10.0
 
 def smooth_field(n: int) -> np.ndarray:
     """An n x n smooth field in [0, 1]: a few Gaussians plus a gentle wave."""
-    y, x = np.mgrid[0:1:n * 1j, 0:1:n * 1j]
-    f = (np.exp(-((x - 0.3) ** 2 + (y - 0.4) ** 2) / 0.02)
-         + 0.7 * np.exp(-((x - 0.7) ** 2 + (y - 0.6) ** 2) / 0.05)
-         + 0.15 * np.sin(6 * x) * np.cos(4 * y))
+    y, x = np.mgrid[0 : 1 : n * 1j, 0 : 1 : n * 1j]
+    f = (
+        np.exp(-((x - 0.3) ** 2 + (y - 0.4) ** 2) / 0.02)
+        + 0.7 * np.exp(-((x - 0.7) ** 2 + (y - 0.6) ** 2) / 0.05)
+        + 0.15 * np.sin(6 * x) * np.cos(4 * y)
+    )
     return ((f - f.min()) / (f.max() - f.min())).astype(np.float32)
 
 
@@ -137,26 +140,36 @@ def main(argv=None) -> int:
     t_plain = statistics.median(times["plain"]) * mp / part_mp
     mem = peak_memory(lambda: decode(rgb, scale))
 
-    print(f"figure: {rgb.shape[1]}x{rgb.shape[0]} = {mp:.1f} MP smooth field, viridis, nearest, PNG; "
-          f"{decoded.n_colors} distinct colours; medians of {a.repeat} runs in one process "
-          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"figure: {rgb.shape[1]}x{rgb.shape[0]} = {mp:.1f} MP smooth field, viridis, nearest, PNG; "
+        f"{decoded.n_colors} distinct colours; medians of {a.repeat} runs in one process "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
     print(f"{'step':<44} {'seconds':>8} {'MP/s':>8}")
     print(f"{'Pillow: read the PNG':<44} {t_read:>8.3f} {mp / t_read:>8.1f}")
-    print(f"{'plain: cKDTree(10,000 RGB samples).query':<44} {t_plain:>8.3f} {mp / t_plain:>8.2f}"
-          f"   (timed on every {step}th row: {part_mp:.1f} MP, scaled x{mp / part_mp:.1f})")
+    print(
+        f"{'plain: cKDTree(10,000 RGB samples).query':<44} {t_plain:>8.3f} {mp / t_plain:>8.2f}"
+        f"   (timed on every {step}th row: {part_mp:.1f} MP, scaled x{mp / part_mp:.1f})"
+    )
     print(f"{'chromagrid: decode() colour -> value':<44} {t_decode:>8.3f} {mp / t_decode:>8.1f}")
     print(f"{'chromagrid: clean_overlays() (information)':<44} {t_clean:>8.3f} {mp / t_clean:>8.1f}")
     ratio = t_plain / t_decode
     vs_read = t_decode / t_read
     mem_ratio = mem / rgb.nbytes
     print()
-    print(f"plain / chromagrid decode   = {ratio:7.1f}x   target >= {RATIO_TARGET:g}x   "
-          f"{'MET' if ratio >= RATIO_TARGET else 'MISSED'}")
-    print(f"chromagrid decode / read    = {vs_read:7.2f}x   target <= {READ_TARGET:g}x   "
-          f"{'MET' if vs_read <= READ_TARGET else 'MISSED'}")
-    print(f"decode peak memory          = {mem / 1e6:7.0f} MB = {mem_ratio:.1f}x the RGB array "
-          f"({rgb.nbytes / 1e6:.0f} MB)   target < {MEMORY_TARGET:g}x   "
-          f"{'MET' if mem_ratio < MEMORY_TARGET else 'MISSED'}")
+    print(
+        f"plain / chromagrid decode   = {ratio:7.1f}x   target >= {RATIO_TARGET:g}x   "
+        f"{'MET' if ratio >= RATIO_TARGET else 'MISSED'}"
+    )
+    print(
+        f"chromagrid decode / read    = {vs_read:7.2f}x   target <= {READ_TARGET:g}x   "
+        f"{'MET' if vs_read <= READ_TARGET else 'MISSED'}"
+    )
+    print(
+        f"decode peak memory          = {mem / 1e6:7.0f} MB = {mem_ratio:.1f}x the RGB array "
+        f"({rgb.nbytes / 1e6:.0f} MB)   target < {MEMORY_TARGET:g}x   "
+        f"{'MET' if mem_ratio < MEMORY_TARGET else 'MISSED'}"
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ vmin/vmax error in % of the span (log norms: of the log10 span), the norm chosen
 extent error per axis in % of its span, lon/lat detected vs the manifest's crs, and the time; then a
 summary.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,8 +83,19 @@ def main() -> None:
     args = ap.parse_args()
     root = Path(args.root)
     only = set(filter(None, args.only.split(",")))
-    stats = dict(n_cb=0, cb_ok=0, cb_none=0, count_ok=0, norm_ok=0, n_ax=0, ax_ok=0, n_ll=0, ll_ok=0, n_cells=0,
-                 cells_none_or_index=0)
+    stats = dict(
+        n_cb=0,
+        cb_ok=0,
+        cb_none=0,
+        count_ok=0,
+        norm_ok=0,
+        n_ax=0,
+        ax_ok=0,
+        n_ll=0,
+        ll_ok=0,
+        n_cells=0,
+        cells_none_or_index=0,
+    )
     fails: list[str] = []
     times: list[float] = []
     edge_errs: list[float] = []
@@ -119,11 +131,13 @@ def main() -> None:
                     n_read = len(sc.fit.ticks)
                     stats["count_ok"] += n_read == len(cb["ticks"])
                     stats["norm_ok"] += sc.norm == c["norm"]
-                    out.append(f"cbar {n_read}/{len(cb['ticks'])} ticks rej={len(sc.fit.rejected)} "
-                               f"range {sc.vmin:.5g}..{sc.vmax:.5g} err={err:.3f}% (at box {edge_errs[-1]:.3f}%) "
-                               f"{sc.norm}/{c['norm']} "
-                               f"res={sc.fit.residual:.2f}px conf={sc.confidence:.2f} ({dt:.1f}s)"
-                               + ("" if ok else "  <-- FAIL"))
+                    out.append(
+                        f"cbar {n_read}/{len(cb['ticks'])} ticks rej={len(sc.fit.rejected)} "
+                        f"range {sc.vmin:.5g}..{sc.vmax:.5g} err={err:.3f}% (at box {edge_errs[-1]:.3f}%) "
+                        f"{sc.norm}/{c['norm']} "
+                        f"res={sc.fit.residual:.2f}px conf={sc.confidence:.2f} ({dt:.1f}s)"
+                        + ("" if ok else "  <-- FAIL")
+                    )
                     if not ok:
                         fails.append(f"{c['id']}: colorbar range err {err:.3f}% ({sc.evidence})")
         if not args.no_axes and panels:
@@ -139,8 +153,9 @@ def main() -> None:
                 stats["cells_none_or_index"] += idx_like
                 nx = "-" if ax.x is None else len(ax.x.ticks)
                 ny = "-" if ax.y is None else len(ax.y.ticks)
-                out.append(f"axes x={nx} y={ny} ext={None if ext is None else tuple(round(v, 3) for v in ext)} "
-                           f"({dt:.1f}s)")
+                out.append(
+                    f"axes x={nx} y={ny} ext={None if ext is None else tuple(round(v, 3) for v in ext)} ({dt:.1f}s)"
+                )
             else:
                 stats["n_ax"] += 1
                 if c["kind"] == "map":
@@ -153,9 +168,11 @@ def main() -> None:
                     ex, ey = _extent_err(c, ext)
                     ok = ex <= TOL and ey <= TOL
                     stats["ax_ok"] += ok
-                    out.append(f"axes ext err x={ex:.3f}% y={ey:.3f}% nx={len(ax.x.ticks)} ny={len(ax.y.ticks)} "
-                               f"panel_box_err={_box_err(panel.box, c['plot_box'])}px "
-                               f"lonlat={ax.lonlat}/{ll_truth} ({dt:.1f}s)" + ("" if ok else "  <-- FAIL"))
+                    out.append(
+                        f"axes ext err x={ex:.3f}% y={ey:.3f}% nx={len(ax.x.ticks)} ny={len(ax.y.ticks)} "
+                        f"panel_box_err={_box_err(panel.box, c['plot_box'])}px "
+                        f"lonlat={ax.lonlat}/{ll_truth} ({dt:.1f}s)" + ("" if ok else "  <-- FAIL")
+                    )
                     if not ok:
                         fails.append(f"{c['id']}: extent err x={ex:.3f}% y={ey:.3f}% ({ax.evidence})")
         total = time.time() - t_start
@@ -165,12 +182,16 @@ def main() -> None:
     s = stats
     print("\nSUMMARY")
     if s["n_cb"]:
-        print(f"  colorbar range within {TOL}% of span: {s['cb_ok']}/{s['n_cb']} ({100 * s['cb_ok'] / s['n_cb']:.1f}%)"
-              f"; None: {s['cb_none']}; tick count right: {s['count_ok']}/{s['n_cb']}; norm right: {s['norm_ok']}")
+        print(
+            f"  colorbar range within {TOL}% of span: {s['cb_ok']}/{s['n_cb']} ({100 * s['cb_ok'] / s['n_cb']:.1f}%)"
+            f"; None: {s['cb_none']}; tick count right: {s['count_ok']}/{s['n_cb']}; norm right: {s['norm_ok']}"
+        )
         ee = np.asarray([e for e in edge_errs if np.isfinite(e)])
         if ee.size:
-            print(f"  colorbar value at the box edges used (the reader's own error, box rounding aside): "
-                  f"median {np.median(ee):.3f}%, max {ee.max():.3f}% of span")
+            print(
+                f"  colorbar value at the box edges used (the reader's own error, box rounding aside): "
+                f"median {np.median(ee):.3f}%, max {ee.max():.3f}% of span"
+            )
     if s["n_ax"]:
         print(f"  extent within {TOL}% (fields, maps): {s['ax_ok']}/{s['n_ax']} ({100 * s['ax_ok'] / s['n_ax']:.1f}%)")
     if s["n_ll"]:

@@ -20,6 +20,7 @@ up as matplotlib does when it places an image (so the data pixels are exactly
 The output is deterministic: the data are analytic functions, and the PNGs
 carry no version or date metadata.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,9 +69,11 @@ def lon_lat() -> tuple[np.ndarray, np.ndarray]:
 def smooth(low: float, high: float) -> np.ndarray:
     """A smooth field over the extent, scaled to span [low, high] exactly."""
     lon, lat = lon_lat()
-    f = (np.exp(-(((lon - 2) / 9) ** 2 + ((lat - 49) / 6) ** 2))
-         + 0.7 * np.exp(-(((lon - 20) / 5) ** 2 + ((lat - 41) / 4) ** 2))
-         + 0.25 * np.sin(lon / 6.0) * np.cos(lat / 5.0))
+    f = (
+        np.exp(-(((lon - 2) / 9) ** 2 + ((lat - 49) / 6) ** 2))
+        + 0.7 * np.exp(-(((lon - 20) / 5) ** 2 + ((lat - 41) / 4) ** 2))
+        + 0.25 * np.sin(lon / 6.0) * np.cos(lat / 5.0)
+    )
     f = (f - f.min()) / (f.max() - f.min())
     return low + f * (high - low)
 
@@ -81,8 +84,16 @@ def sea_mask() -> np.ndarray:
     return ((lon + 10) / 16) ** 2 + ((lat - 35) / 9) ** 2 < 1.0
 
 
-def draw(path: Path, data: np.ndarray, cmap, norm, title: str, label: str, coastline: bool = False,
-         colorbar: str = "vertical") -> dict:
+def draw(
+    path: Path,
+    data: np.ndarray,
+    cmap,
+    norm,
+    title: str,
+    label: str,
+    coastline: bool = False,
+    colorbar: str = "vertical",
+) -> dict:
     """Draw one figure with the shared layout and return its boxes."""
     width, height = SIZE if colorbar == "vertical" else SIZE_HORIZONTAL
 
@@ -93,8 +104,9 @@ def draw(path: Path, data: np.ndarray, cmap, norm, title: str, label: str, coast
     fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     try:
         ax = fig.add_axes(rect(80, 40, 620, 460))
-        im = ax.imshow(data, cmap=cmap, norm=norm, extent=EXTENT, interpolation="nearest", origin="upper",
-                       aspect="auto")
+        im = ax.imshow(
+            data, cmap=cmap, norm=norm, extent=EXTENT, interpolation="nearest", origin="upper", aspect="auto"
+        )
         if coastline:
             lon, lat = lon_lat()
             ax.contour(lon, lat, sea_mask().astype(float), levels=[0.5], colors="black", linewidths=1.0)
@@ -112,8 +124,13 @@ def draw(path: Path, data: np.ndarray, cmap, norm, title: str, label: str, coast
         fig.savefig(path, dpi=DPI, metadata={"Software": None})
     finally:
         plt.close(fig)
-    return {"box": box, "box_float": box_float, "colorbar_box": cbar_box, "colorbar_box_float": cbar_box_float,
-            "colorbar_orientation": colorbar}
+    return {
+        "box": box,
+        "box_float": box_float,
+        "colorbar_box": cbar_box,
+        "colorbar_box_float": cbar_box_float,
+        "colorbar_orientation": colorbar,
+    }
 
 
 def examples() -> dict[str, dict]:
@@ -123,15 +140,46 @@ def examples() -> dict[str, dict]:
     field = smooth(0.0, 0.7)
     field[sea_mask()] = np.nan
     return {
-        "field": dict(data=field, cmap="viridis", norm="linear", vmin=0.0, vmax=0.7, coastline=True,
-                      title="Smooth field (viridis, 0 to 0.7)", label="value"),
-        "log": dict(data=10.0 ** smooth(-1.0, 3.0), cmap="YlOrRd", norm="log", vmin=0.1, vmax=1000.0,
-                    title="Log-scaled field (YlOrRd, 0.1 to 1000)", label="concentration"),
-        "discrete": dict(data=smooth(-3.0, 3.0), cmap="RdBu_r", norm="discrete", boundaries=DISCRETE_BOUNDARIES,
-                         vmin=-3.0, vmax=3.0, title="Anomaly classes (RdBu_r, BoundaryNorm)", label="anomaly"),
-        "colorbar": dict(data=smooth(10.0, 25.0), cmap="crameri:batlow", mpl_cmap=cmcrameri.cm.batlow,
-                         norm="linear", vmin=10.0, vmax=25.0, colorbar="horizontal",
-                         title="Read the scale from the colorbar (crameri:batlow)", label="temperature (°C)"),
+        "field": dict(
+            data=field,
+            cmap="viridis",
+            norm="linear",
+            vmin=0.0,
+            vmax=0.7,
+            coastline=True,
+            title="Smooth field (viridis, 0 to 0.7)",
+            label="value",
+        ),
+        "log": dict(
+            data=10.0 ** smooth(-1.0, 3.0),
+            cmap="YlOrRd",
+            norm="log",
+            vmin=0.1,
+            vmax=1000.0,
+            title="Log-scaled field (YlOrRd, 0.1 to 1000)",
+            label="concentration",
+        ),
+        "discrete": dict(
+            data=smooth(-3.0, 3.0),
+            cmap="RdBu_r",
+            norm="discrete",
+            boundaries=DISCRETE_BOUNDARIES,
+            vmin=-3.0,
+            vmax=3.0,
+            title="Anomaly classes (RdBu_r, BoundaryNorm)",
+            label="anomaly",
+        ),
+        "colorbar": dict(
+            data=smooth(10.0, 25.0),
+            cmap="crameri:batlow",
+            mpl_cmap=cmcrameri.cm.batlow,
+            norm="linear",
+            vmin=10.0,
+            vmax=25.0,
+            colorbar="horizontal",
+            title="Read the scale from the colorbar (crameri:batlow)",
+            label="temperature (°C)",
+        ),
     }
 
 
@@ -141,7 +189,7 @@ HEATMAP_COLS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug"]
 
 def heatmap_values() -> np.ndarray:
     """The heat map's matrix: 6 x 8 values in [0, 10], one decimal (analytic, deterministic)."""
-    r, c = np.mgrid[0:len(HEATMAP_ROWS), 0:len(HEATMAP_COLS)]
+    r, c = np.mgrid[0 : len(HEATMAP_ROWS), 0 : len(HEATMAP_COLS)]
     return np.round(5.0 + 4.5 * np.sin(0.9 * r + 0.35) * np.cos(0.55 * c - 0.4), 1)
 
 
@@ -166,8 +214,15 @@ def draw_heatmap(path: Path, data: np.ndarray) -> dict:
         ax.tick_params(which="minor", bottom=False, left=False)
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
-                ax.text(j, i, f"{data[i, j]:.1f}", ha="center", va="center",
-                        color="white" if data[i, j] > 6 else "black", fontsize=9)
+                ax.text(
+                    j,
+                    i,
+                    f"{data[i, j]:.1f}",
+                    ha="center",
+                    va="center",
+                    color="white" if data[i, j] > 6 else "black",
+                    fontsize=9,
+                )
         cax = fig.add_axes(rect(530, 60, 548, 384))
         fig.colorbar(im, cax=cax)
         box, box_float = pixel_box(fig, ax)
@@ -175,10 +230,23 @@ def draw_heatmap(path: Path, data: np.ndarray) -> dict:
         fig.savefig(path, dpi=DPI, metadata={"Software": None})
     finally:
         plt.close(fig)
-    return {"image": path.name, "truth": f"{path.stem}.npz", "cmap": "YlGn", "norm": "linear", "vmin": 0.0,
-            "vmax": 10.0, "grid_shape": list(data.shape), "image_size": [width, height],
-            "row_labels": HEATMAP_ROWS, "col_labels": HEATMAP_COLS, "box": box, "box_float": box_float,
-            "colorbar_box": cbar_box, "colorbar_box_float": cbar_box_float, "colorbar_orientation": "vertical"}
+    return {
+        "image": path.name,
+        "truth": f"{path.stem}.npz",
+        "cmap": "YlGn",
+        "norm": "linear",
+        "vmin": 0.0,
+        "vmax": 10.0,
+        "grid_shape": list(data.shape),
+        "image_size": [width, height],
+        "row_labels": HEATMAP_ROWS,
+        "col_labels": HEATMAP_COLS,
+        "box": box,
+        "box_float": box_float,
+        "colorbar_box": cbar_box,
+        "colorbar_box_float": cbar_box_float,
+        "colorbar_orientation": "vertical",
+    }
 
 
 def make(out: Path) -> dict:
@@ -192,14 +260,30 @@ def make(out: Path) -> dict:
             norm = BoundaryNorm(ex["boundaries"], ncolors=256)
         else:
             norm = Normalize(ex["vmin"], ex["vmax"])
-        boxes = draw(out / f"{name}.png", ex["data"], ex.get("mpl_cmap", ex["cmap"]), norm, ex["title"],
-                     ex["label"], coastline=ex.get("coastline", False), colorbar=ex.get("colorbar", "vertical"))
+        boxes = draw(
+            out / f"{name}.png",
+            ex["data"],
+            ex.get("mpl_cmap", ex["cmap"]),
+            norm,
+            ex["title"],
+            ex["label"],
+            coastline=ex.get("coastline", False),
+            colorbar=ex.get("colorbar", "vertical"),
+        )
         np.savez_compressed(out / f"{name}.npz", values=ex["data"].astype(np.float32), extent=np.array(EXTENT))
         index[name] = {
-            "image": f"{name}.png", "truth": f"{name}.npz", "cmap": ex["cmap"], "norm": ex["norm"],
-            "vmin": ex["vmin"], "vmax": ex["vmax"], "boundaries": ex.get("boundaries"),
-            "extent": list(EXTENT), "crs": "EPSG:4326", "grid_shape": list(ex["data"].shape),
-            "image_size": list(SIZE if ex.get("colorbar", "vertical") == "vertical" else SIZE_HORIZONTAL), **boxes,
+            "image": f"{name}.png",
+            "truth": f"{name}.npz",
+            "cmap": ex["cmap"],
+            "norm": ex["norm"],
+            "vmin": ex["vmin"],
+            "vmax": ex["vmax"],
+            "boundaries": ex.get("boundaries"),
+            "extent": list(EXTENT),
+            "crs": "EPSG:4326",
+            "grid_shape": list(ex["data"].shape),
+            "image_size": list(SIZE if ex.get("colorbar", "vertical") == "vertical" else SIZE_HORIZONTAL),
+            **boxes,
         }
     matrix = heatmap_values()
     index["heatmap"] = draw_heatmap(out / "heatmap.png", matrix)

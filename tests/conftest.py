@@ -7,6 +7,7 @@ drawn, so every expected value is known independently of chromagrid.
     fig = draw_figure(tmp_path, data, "viridis", Normalize(0, 1))
     fig.path, fig.box, fig.colorbar_box
 """
+
 from __future__ import annotations
 
 import math
@@ -50,11 +51,22 @@ def pixel_box(fig, ax) -> Box:
     return tuple(int(math.floor(v + 0.5)) for v in edges)
 
 
-def draw_figure(tmp_path, data, cmap="viridis", norm=None, extent=None, *, name: str = "figure.png",
-                size: tuple[int, int] = (400, 300), dpi: int = 100,
-                axes: tuple[float, float, float, float] = (0.1, 0.1, 0.6, 0.8),
-                colorbar: str | None = "vertical", interpolation: str = "nearest", frame: bool = False,
-                save_kwargs: dict | None = None) -> DrawnFigure:
+def draw_figure(
+    tmp_path,
+    data,
+    cmap="viridis",
+    norm=None,
+    extent=None,
+    *,
+    name: str = "figure.png",
+    size: tuple[int, int] = (400, 300),
+    dpi: int = 100,
+    axes: tuple[float, float, float, float] = (0.1, 0.1, 0.6, 0.8),
+    colorbar: str | None = "vertical",
+    interpolation: str = "nearest",
+    frame: bool = False,
+    save_kwargs: dict | None = None,
+) -> DrawnFigure:
     """Draw ``data`` with ``imshow`` and save it; return the file and its pixel boxes.
 
     Parameters
@@ -92,8 +104,9 @@ def draw_figure(tmp_path, data, cmap="viridis", norm=None, extent=None, *, name:
     fig = plt.figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi)
     try:
         ax = fig.add_axes(axes)
-        im = ax.imshow(data, cmap=cmap, norm=norm, extent=extent, interpolation=interpolation,
-                       origin="upper", aspect="auto")
+        im = ax.imshow(
+            data, cmap=cmap, norm=norm, extent=extent, interpolation=interpolation, origin="upper", aspect="auto"
+        )
         if not frame:
             for spine in ax.spines.values():
                 spine.set_visible(False)

@@ -1,4 +1,5 @@
 """Reading the numbers printed in annotated heat maps (chromagrid.heatmap.annotations)."""
+
 from __future__ import annotations
 
 import json
@@ -105,8 +106,7 @@ def test_gallery_imshow_text(tmp_path, rng):
     im = ax.imshow(data, cmap="YlGn", vmin=0, vmax=6)
     for i in range(data.shape[0]):
         for j in range(data.shape[1]):
-            ax.text(j, i, f"{data[i, j]:.1f}", ha="center", va="center",
-                    color="white" if data[i, j] > 3 else "black")
+            ax.text(j, i, f"{data[i, j]:.1f}", ha="center", va="center", color="white" if data[i, j] > 3 else "black")
     ax.set_xticks(np.arange(data.shape[1] + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(data.shape[0] + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="w", linestyle="-", linewidth=3)

@@ -4,6 +4,7 @@ Every figure is drawn here with matplotlib from a known array, so the expected
 values (the norm's vmin/vmax, the axes' limits, the drawn field) come from
 matplotlib, not from chromagrid.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ def one_panel(tmp_path_factory):
     folder = tmp_path_factory.mktemp("one")
     data = smooth_field(30, 40, -2.0, 3.0)
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
-    im = ax.imshow(data, cmap="viridis", vmin=-2.5, vmax=3.5, extent=(10, 50, 0, 30), aspect="auto",
-                   interpolation="nearest")
+    im = ax.imshow(
+        data, cmap="viridis", vmin=-2.5, vmax=3.5, extent=(10, 50, 0, 30), aspect="auto", interpolation="nearest"
+    )
     fig.colorbar(im, ax=ax)
     box = pixel_box(fig, ax)
     extent = (*ax.get_xlim(), *ax.get_ylim())
@@ -117,14 +119,18 @@ def test_several_panels_need_a_choice_and_each_can_be_decoded(two_panels, tmp_pa
     with pytest.raises(NotFoundError, match="give --panel 1 to 2"):
         chromagrid.digitize(path, panel=3)
 
-    done = subprocess.run([*chromagrid_command(), "decode", str(path), "-o", str(tmp_path / "out" / "{panel}.nc")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [*chromagrid_command(), "decode", str(path), "-o", str(tmp_path / "out" / "{panel}.nc")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     for number, cmap in enumerate(cmaps, start=1):
         with xr.open_dataset(tmp_path / "out" / f"{number}.nc") as ds:
             assert ds.attrs["colormap"] == cmap
-    plain = subprocess.run([*chromagrid_command(), "decode", str(path), "-o", str(tmp_path / "one.nc")],
-                           capture_output=True, text=True)
+    plain = subprocess.run(
+        [*chromagrid_command(), "decode", str(path), "-o", str(tmp_path / "one.nc")], capture_output=True, text=True
+    )
     assert plain.returncode == 1 and not (tmp_path / "one.nc").exists()
     assert plain.stderr.count("\n") == 1 and "--panel N" in plain.stderr
 
@@ -133,8 +139,11 @@ def test_write_config_reruns_to_the_same_grid(one_panel, tmp_path):
     path, *_ = one_panel
     written = tmp_path / "cfg" / "found.yaml"
     out = tmp_path / "a.nc"
-    done = subprocess.run([*chromagrid_command(), "decode", str(path), "--write-config", str(written),
-                           "-o", str(out)], capture_output=True, text=True)
+    done = subprocess.run(
+        [*chromagrid_command(), "decode", str(path), "--write-config", str(written), "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     data = yaml.safe_load(written.read_text())
     assert not data["input"].startswith("/") and data["scale"]["cmap"] == "viridis"
@@ -253,18 +262,22 @@ def test_printed_numbers_are_read_and_a_wrong_one_is_reported(tmp_path):
     assert np.abs(from_text.matrix.values - matrix)[np.arange(5) != 2].max() <= 1e-9
 
 
-@pytest.mark.parametrize("style, dpi, suffix, orientation", [
-    ("ggplot", 72, ".png", "vertical"),
-    ("seaborn-v0_8", 300, ".jpg", "vertical"),
-    ("classic", 100, ".png", "horizontal"),
-    ("dark_background", 150, ".jpg", "vertical"),
-])
+@pytest.mark.parametrize(
+    "style, dpi, suffix, orientation",
+    [
+        ("ggplot", 72, ".png", "vertical"),
+        ("seaborn-v0_8", 300, ".jpg", "vertical"),
+        ("classic", 100, ".png", "horizontal"),
+        ("dark_background", 150, ".jpg", "vertical"),
+    ],
+)
 def test_styles_dpi_and_formats_from_the_image_alone(tmp_path, style, dpi, suffix, orientation):
     data = smooth_field(24, 32, -40.0, 60.0)
     with plt.style.context(style):
         fig, ax = plt.subplots(figsize=(5, 3.6), dpi=dpi)
-        im = ax.imshow(data, cmap="RdYlBu_r", vmin=-50, vmax=75, extent=(0, 16, 0, 12), aspect="auto",
-                       interpolation="nearest")
+        im = ax.imshow(
+            data, cmap="RdYlBu_r", vmin=-50, vmax=75, extent=(0, 16, 0, 12), aspect="auto", interpolation="nearest"
+        )
         fig.colorbar(im, ax=ax, orientation=orientation)
         box = pixel_box(fig, ax)
         limits = (*ax.get_xlim(), *ax.get_ylim())
@@ -275,8 +288,9 @@ def test_styles_dpi_and_formats_from_the_image_alone(tmp_path, style, dpi, suffi
     assert _span_error(low, -50, 125) <= 0.5 and _span_error(high, 75, 125) <= 0.5
     assert result.config.scale.cmap == "RdYlBu_r" or result.config.scale.colorbar_box is not None
     x0, y0, x1, y1 = box
-    for got, want, span, px in zip(result.config.georef.extent, limits, (16, 16, 12, 12),
-                                   (x1 - x0, x1 - x0, y1 - y0, y1 - y0)):
+    for got, want, span, px in zip(
+        result.config.georef.extent, limits, (16, 16, 12, 12), (x1 - x0, x1 - x0, y1 - y0, y1 - y0)
+    ):
         # the extent is the fit's value at the found box's edges: 0.5 % of the span, or the box's one pixel
         assert _span_error(got, want, span) <= max(0.5, 100 / px + 0.05)
 
@@ -298,8 +312,9 @@ def test_a_shared_colorbar_serves_every_panel(tmp_path):
 
 def test_a_log_axis_is_calibrated_on_log_values(tmp_path):
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
-    mesh = ax.pcolormesh(np.logspace(0, 3, 41), np.linspace(0, 10, 31), smooth_field(30, 40), cmap="viridis",
-                         vmin=0, vmax=1)
+    mesh = ax.pcolormesh(
+        np.logspace(0, 3, 41), np.linspace(0, 10, 31), smooth_field(30, 40), cmap="viridis", vmin=0, vmax=1
+    )
     ax.set_xscale("log")
     fig.colorbar(mesh, ax=ax)
     box = pixel_box(fig, ax)

@@ -1,4 +1,5 @@
 """Batch runs on a real dask.distributed LocalCluster (2 worker processes, started once for the module)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,8 +41,8 @@ from chromagrid.errors import ConfigError  # noqa: E402
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 N_FIGURES = 20
-CORRUPT = ("fig05.png", "fig11.png")      # a truncated PNG and a text file named .png
-WRONG_CMAP = "fig17.png"                   # drawn in grey: no colour near viridis
+CORRUPT = ("fig05.png", "fig11.png")  # a truncated PNG and a text file named .png
+WRONG_CMAP = "fig17.png"  # drawn in grey: no colour near viridis
 GOOD = [f"fig{i:02d}.png" for i in range(N_FIGURES) if f"fig{i:02d}.png" not in (*CORRUPT, WRONG_CMAP)]
 
 
@@ -51,10 +52,10 @@ def cluster():
 
     # one task per worker at a time (no queued task shares a dying worker's fate) and one retry
     # of a task whose worker died, so the killed-worker test is quick and deterministic
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
-                          "distributed.scheduler.worker-saturation": 1.0}):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.ERROR)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}):
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+        )
     yield cluster
     cluster.close()
 
@@ -77,8 +78,11 @@ def make_figures(folder: Path, n: int = N_FIGURES) -> None:
 
 
 def write_batch(folder: Path, overrides: dict | None = None, output=("out/{stem}.nc",)) -> Path:
-    config = {"inputs": ["figures/*.png"], "output": list(output),
-              "defaults": {"scale": {"cmap": "viridis", "vmin": 0.0, "vmax": 1.0}, "units": "1"}}
+    config = {
+        "inputs": ["figures/*.png"],
+        "output": list(output),
+        "defaults": {"scale": {"cmap": "viridis", "vmin": 0.0, "vmax": 1.0}, "units": "1"},
+    }
     if overrides:
         config["overrides"] = overrides
     path = folder / "batch.yaml"
@@ -168,8 +172,9 @@ def test_batch_of_20_with_3_failures_then_skips_then_reprocesses_one_override(tm
 
 def test_dry_run_writes_nothing_and_shows_the_plan(tmp_path, capsys):
     make_figures(tmp_path / "figures", n=4)
-    config = write_batch(tmp_path, output=("out/{stem}.nc", "out/tif/{stem}.tif"),
-                         overrides={"fig03.png": {"scale": {"vmin": 2.0}}})
+    config = write_batch(
+        tmp_path, output=("out/{stem}.nc", "out/tif/{stem}.tif"), overrides={"fig03.png": {"scale": {"vmin": 2.0}}}
+    )
     listing = sorted(str(p) for p in tmp_path.rglob("*"))
     status = main(["batch", str(config), "--dry-run"])
     printed = capsys.readouterr().out
@@ -203,7 +208,8 @@ def test_killed_worker_leaves_complete_outputs_and_a_rerun_finishes(tmp_path, cl
     assert by_name["fig03.png"]["status"] == "failed"
     assert "KilledWorker" in by_name["fig03.png"]["error"]
     assert {n for n, r in by_name.items() if r["status"] == "done"} == {f"fig{i:02d}.png" for i in range(8)} - {
-        "fig03.png"}
+        "fig03.png"
+    }
     assert not (out / "fig03.nc").exists() and not (out / "fig03.tif").exists()
     # a figure in flight on the killed worker beside fig03 may leave its hidden temporary file (removed by a
     # later run once it is an hour old, README); its output was then written whole by the retried task
@@ -275,8 +281,12 @@ def test_batch_config_errors_fail_up_front(tmp_path):
     make_figures(tmp_path / "figures", n=3)
 
     def plan_error(**changes) -> str:
-        config = {"inputs": ["figures/*.png"], "output": "out/{stem}.nc",
-                  "defaults": {"scale": {"cmap": "viridis", "vmin": 0, "vmax": 1}}, **changes}
+        config = {
+            "inputs": ["figures/*.png"],
+            "output": "out/{stem}.nc",
+            "defaults": {"scale": {"cmap": "viridis", "vmin": 0, "vmax": 1}},
+            **changes,
+        }
         path = tmp_path / "bad.yaml"
         path.write_text(yaml.safe_dump(config))
         with pytest.raises(ConfigError) as e:
@@ -298,14 +308,17 @@ def test_batch_config_errors_fail_up_front(tmp_path):
 def test_paths_resolve_against_the_config_folder_and_toml_works(tmp_path, monkeypatch):
     make_figures(tmp_path / "project" / "figures", n=2)
     config = tmp_path / "project" / "batch.toml"
-    config.write_text('inputs = ["figures/fig00.png", "figures/fig01.png", "figures/missing.png"]\n'
-                      'output = "../results/{parent}/{stem}.nc"\n'
-                      '[defaults.scale]\ncmap = "viridis"\nvmin = 0\nvmax = 1\n'
-                      '[overrides."figures/fig01.png"]\nunits = "K"\n')
+    config.write_text(
+        'inputs = ["figures/fig00.png", "figures/fig01.png", "figures/missing.png"]\n'
+        'output = "../results/{parent}/{stem}.nc"\n'
+        '[defaults.scale]\ncmap = "viridis"\nvmin = 0\nvmax = 1\n'
+        '[overrides."figures/fig01.png"]\nunits = "K"\n'
+    )
     monkeypatch.chdir(tmp_path)
     plan = plan_batch(config)
-    assert [i.input for i in plan.items] == [tmp_path / "project/figures" / n
-                                             for n in ("fig00.png", "fig01.png", "missing.png")]
+    assert [i.input for i in plan.items] == [
+        tmp_path / "project/figures" / n for n in ("fig00.png", "fig01.png", "missing.png")
+    ]
     assert plan.items[0].outputs == [tmp_path / "results/figures/fig00.nc"]
     assert plan.items[0].config.units is None and plan.items[1].config.units == "K"
     assert plan.items[2].state == INVALID and "file not found" in plan.items[2].reason

@@ -1,4 +1,5 @@
 """JPEG cell fit: cells of a nearest-neighbour raster decoded whole against the file's DCT coefficients."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,16 +29,26 @@ CELLS = (48, 64)
 
 
 def smooth_field() -> np.ndarray:
-    y, x = np.mgrid[0:CELLS[0], 0:CELLS[1]]
+    y, x = np.mgrid[0 : CELLS[0], 0 : CELLS[1]]
     return 0.5 + 0.3 * np.sin(x / CELLS[1] * 5 + 0.3) * np.cos(y / CELLS[0] * 4) + 0.15 * np.cos((x + y) / 15)
 
 
 @pytest.fixture(scope="module")
 def jet_figure(tmp_path_factory):
     """jet in cells of about 7.3 x 7.4 pixels (not whole pixels), with the axes frame, JPEG quality 75."""
-    return draw_figure(tmp_path_factory.mktemp("cellfit"), smooth_field(), "jet", Normalize(0, 1), frame=True,
-                       size=(600, 500), dpi=100, axes=(0.1, 0.15, 0.78, 0.71), colorbar=None, name="jet.jpg",
-                       save_kwargs={"pil_kwargs": {"quality": 75}})
+    return draw_figure(
+        tmp_path_factory.mktemp("cellfit"),
+        smooth_field(),
+        "jet",
+        Normalize(0, 1),
+        frame=True,
+        size=(600, 500),
+        dpi=100,
+        axes=(0.1, 0.15, 0.78, 0.71),
+        colorbar=None,
+        name="jet.jpg",
+        save_kwargs={"pil_kwargs": {"quality": 75}},
+    )
 
 
 def at_cell_centres(value: np.ndarray) -> np.ndarray:
@@ -51,7 +62,7 @@ def rmse(estimate: np.ndarray) -> float:
     """RMSE against the field (units of the range) over the cells given a value: 99 % of them at least."""
     error = estimate - smooth_field()
     assert np.isfinite(error).mean() > 0.99
-    return float(np.sqrt(np.nanmean(error ** 2)))
+    return float(np.sqrt(np.nanmean(error**2)))
 
 
 def quantization_floor() -> float:
@@ -70,8 +81,11 @@ def naive_rmse(figure) -> float:
 
 
 def test_a_jpeg_raster_decodes_near_its_quantization_floor(jet_figure):
-    config = {"input": str(jet_figure.path), "box": list(jet_figure.box),
-              "scale": {"cmap": "jet", "vmin": 0, "vmax": 1}}
+    config = {
+        "input": str(jet_figure.path),
+        "box": list(jet_figure.box),
+        "scale": {"cmap": "jet", "vmin": 0, "vmax": 1},
+    }
     fitted = rmse(at_cell_centres(chromagrid.run(config).grid["value"].values))
     plain = rmse(at_cell_centres(chromagrid.run({**config, "decode": {"jpeg_refine": False}}).grid["value"].values))
     # measured: 0.00118 against a floor of 0.00112; without the refinement 0.0021, the naive decode 0.0030
@@ -101,7 +115,7 @@ def test_the_encoder_model_fits_the_true_colours_and_not_others(tmp_path):
     box = (23, 17, 493, 367)  # cells of 7.34 x 7.29 pixels, not on the 8 x 8 blocks
     rows = ((np.arange(box[3] - box[1]) + 0.5) * CELLS[0] / (box[3] - box[1])).astype(int)
     cols = ((np.arange(box[2] - box[0]) + 0.5) * CELLS[1] / (box[2] - box[0])).astype(int)
-    image[box[1]:box[3], box[0]:box[2]] = lut[entry][rows][:, cols]
+    image[box[1] : box[3], box[0] : box[2]] = lut[entry][rows][:, cols]
     path = tmp_path / "raster.jpg"
     Image.fromarray(image).save(path, quality=75)
     scale = from_colormap(resolve_colormap("viridis"), "linear", 0, 1)
@@ -121,8 +135,11 @@ def test_a_resampled_figure_decodes_no_worse_than_without_the_refinement(jet_fig
     for factor in (0.93, 1.25):
         path = tmp_path / f"resized{factor}.jpg"
         image.resize((round(image.width * factor), round(image.height * factor)), Image.BILINEAR).save(path, quality=75)
-        config = {"input": str(path), "box": [round(v * factor) for v in jet_figure.box],
-                  "scale": {"cmap": "jet", "vmin": 0, "vmax": 1}}
+        config = {
+            "input": str(path),
+            "box": [round(v * factor) for v in jet_figure.box],
+            "scale": {"cmap": "jet", "vmin": 0, "vmax": 1},
+        }
         refined = rmse(at_cell_centres(chromagrid.run(config).grid["value"].values))
         plain = rmse(at_cell_centres(chromagrid.run({**config, "decode": {"jpeg_refine": False}}).grid["value"].values))
         assert refined <= plain
@@ -166,9 +183,15 @@ def on_boundaries(edges: np.ndarray, size: int) -> np.ndarray:
 
 def test_find_lattice_takes_the_cells_not_their_fractions_or_multiples():
     rng = np.random.default_rng(4)
-    cases = [(470, 64, 0, None), (350, 48, 0, None), (620, 90, 0, None), (300, 7, 0, None), (500, 150, 0, None),
-             (626, 90, 3.0, 623.0),      # a box 3 pixels too wide on both sides (the data does not fill it)
-             (616, 90, -2.0, 618.0)]     # and 2 pixels too narrow: it cuts the outer cells
+    cases = [
+        (470, 64, 0, None),
+        (350, 48, 0, None),
+        (620, 90, 0, None),
+        (300, 7, 0, None),
+        (500, 150, 0, None),
+        (626, 90, 3.0, 623.0),  # a box 3 pixels too wide on both sides (the data does not fill it)
+        (616, 90, -2.0, 618.0),
+    ]  # and 2 pixels too narrow: it cuts the outer cells
     for size, n, start, end in cases:
         edges = find_lattices(lattice_change(size, n, rng, start, end), min_cell=3.0)[0]
         assert len(edges) == n + 1
@@ -210,7 +233,7 @@ def test_prior_model_recovers_the_priors_error_and_its_outliers():
     width, n = 1 / 256, 3000
     entry = rng.integers(0, 256, n)
     value = (entry + rng.uniform(0, 1, n)) * width
-    lower = ((entry[:, None] + np.arange(-2, 3)) * width)
+    lower = (entry[:, None] + np.arange(-2, 3)) * width
     fit = CellFit(lower, lower + width, np.where(np.arange(-2, 3) == 0, 0.0, -np.inf)[None, :].repeat(n, 0), 0.5)
     for sd in (0.3 * width, 2.0 * width):
         found, outliers = fit.prior_model(value + rng.normal(0, sd, n))
@@ -249,7 +272,7 @@ def test_a_blocky_field_is_not_fitted_on_its_blocks(tmp_path):
     rows = ((np.arange(box[3] - box[1]) + 0.5) * CELLS[0] / (box[3] - box[1])).astype(int)
     cols = ((np.arange(box[2] - box[0]) + 0.5) * CELLS[1] / (box[2] - box[0])).astype(int)
     image = np.full((400, 520, 3), 255, np.uint8)
-    image[box[1]:box[3], box[0]:box[2]] = lut[entry][rows][:, cols]
+    image[box[1] : box[3], box[0] : box[2]] = lut[entry][rows][:, cols]
     path = tmp_path / "blocky.jpg"
     Image.fromarray(image).save(path, quality=75)
     scale = from_colormap(resolve_colormap("YlGnBu"), "linear", 0, 1)
@@ -289,12 +312,12 @@ def test_lines_over_a_jpeg_raster_take_their_cells_values_and_masked_cells_stay_
     cols = ((np.arange(box[2] - box[0]) + 0.5) * CELLS[1] / (box[2] - box[0])).astype(int)
     colours = np.where(masked[..., None], 255, lut[np.minimum(np.floor(field * 256), 255).astype(int)])
     image = np.full((400, 520, 3), 255, np.uint8)
-    image[box[1]:box[3], box[0]:box[2]] = colours[rows][:, cols]
+    image[box[1] : box[3], box[0] : box[2]] = colours[rows][:, cols]
     picture = Image.fromarray(image)
     draw = ImageDraw.Draw(picture)
     edge = box[0] + 48 * (box[2] - box[0]) / CELLS[1]
     draw.line([(edge, box[1]), (edge, box[3])], fill=(0, 0, 0), width=3)  # the coast, along the mask
-    draw.line([(box[0], 200), (box[2], 260)], fill=(0, 0, 0), width=3)    # and one across the data
+    draw.line([(box[0], 200), (box[2], 260)], fill=(0, 0, 0), width=3)  # and one across the data
     path = tmp_path / "coast.jpg"
     picture.save(path, quality=75)
     config = {"input": str(path), "box": list(box), "scale": {"cmap": "viridis", "vmin": 0, "vmax": 1}}

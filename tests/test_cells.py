@@ -3,6 +3,7 @@
 Every expected value is the array that was drawn (seaborn.heatmap or
 matplotlib imshow/pcolormesh), never an output of chromagrid itself.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,13 +29,42 @@ from chromagrid.heatmap.cells import CellsError, GridNotFoundError  # noqa: E402
 RNG = np.random.default_rng(5)
 
 
-def draw_heatmap(tmp_path, data, *, cmap="viridis", vmin=0.0, vmax=1.0, annot=False, linewidths=0.0,
-                 linecolor="white", square=False, mask=None, fmt="png", quality=90, size=(4.0, 3.0),
-                 dpi=100, name="heatmap", cbar=True):
+def draw_heatmap(
+    tmp_path,
+    data,
+    *,
+    cmap="viridis",
+    vmin=0.0,
+    vmax=1.0,
+    annot=False,
+    linewidths=0.0,
+    linecolor="white",
+    square=False,
+    mask=None,
+    fmt="png",
+    quality=90,
+    size=(4.0, 3.0),
+    dpi=100,
+    name="heatmap",
+    cbar=True,
+):
     """Draw ``data`` with seaborn.heatmap; return (path, pixel box of the cells)."""
     fig, ax = plt.subplots(figsize=size, dpi=dpi)
-    sns.heatmap(data, ax=ax, cmap=cmap, vmin=vmin, vmax=vmax, annot=annot, fmt=".2f", linewidths=linewidths,
-                linecolor=linecolor, square=square, mask=mask, cbar=cbar, annot_kws={"fontsize": 7})
+    sns.heatmap(
+        data,
+        ax=ax,
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        annot=annot,
+        fmt=".2f",
+        linewidths=linewidths,
+        linecolor=linecolor,
+        square=square,
+        mask=mask,
+        cbar=cbar,
+        annot_kws={"fontsize": 7},
+    )
     box = pixel_box(fig, ax)
     path = tmp_path / f"{name}.png"
     fig.savefig(path, dpi=dpi)
@@ -70,8 +100,9 @@ def test_seaborn_plain_and_annotated(tmp_path, annot):
 @pytest.mark.parametrize("linecolor", ["white", "black", "grey"])
 def test_gridlines_of_any_colour_are_found_and_left_out(tmp_path, linecolor):
     data = RNG.random((5, 7))
-    path, box = draw_heatmap(tmp_path, data, cmap="magma", linewidths=2, linecolor=linecolor, annot=True,
-                             size=(5.0, 3.6))
+    path, box = draw_heatmap(
+        tmp_path, data, cmap="magma", linewidths=2, linecolor=linecolor, annot=True, size=(5.0, 3.6)
+    )
     result = chromagrid.cells(path, cmap="magma", vmin=0, vmax=1)
     assert result.shape == (5, 7)
     assert np.allclose(result.matrix.values, data, atol=0.01)
@@ -202,8 +233,9 @@ def test_rows_cols_given_and_colorbar_scale(tmp_path):
     fig.savefig(path)
     plt.close(fig)
     x0, y0, x1, y1 = cbar_box
-    result = chromagrid.cells(path, colorbar_box=(x0 + 1, y0 + 1, x1 - 1, y1 - 1), colorbar_range=(0, 4),
-                              rows=5, cols=6)
+    result = chromagrid.cells(
+        path, colorbar_box=(x0 + 1, y0 + 1, x1 - 1, y1 - 1), colorbar_range=(0, 4), rows=5, cols=6
+    )
     assert result.shape == (5, 6)
     assert all(abs(a - b) <= 2 for a, b in zip(result.box, box))
     assert within(result.matrix.values, data, 4.0, tol=0.015)
@@ -214,9 +246,17 @@ def test_outputs_csv_netcdf_npy_report_and_figure(tmp_path):
     path, _ = draw_heatmap(tmp_path, data, size=(4.0, 3.0))
     out = tmp_path / "out"
     rows, cols = ["a", "b", "c"], ["w", "x", "y", "z"]
-    result = chromagrid.cells(path, cmap="viridis", vmin=0, vmax=1, row_labels=rows, col_labels=cols,
-                              output=[out / "m.csv", out / "m.nc", out / "m.npy"], report=out / "r.json",
-                              figure=out / "grid.png")
+    result = chromagrid.cells(
+        path,
+        cmap="viridis",
+        vmin=0,
+        vmax=1,
+        row_labels=rows,
+        col_labels=cols,
+        output=[out / "m.csv", out / "m.nc", out / "m.npy"],
+        report=out / "r.json",
+        figure=out / "grid.png",
+    )
     with open(out / "m.csv", newline="") as f:
         table = list(csv.reader(f))
     assert table[0] == ["", *cols]
@@ -254,9 +294,26 @@ def test_native_grid_of_a_nearest_neighbour_raster(tmp_path):
     plt.close(fig)
     assert Image.open(path).size == (960, 600)
     out = tmp_path / "native.nc"
-    run = subprocess.run([sys.executable, "-m", "chromagrid.cli", "decode", str(path), "--cmap", "viridis",
-                          "--vmin", "0", "--vmax", "1", "--native-grid", "-o", str(out)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chromagrid.cli",
+            "decode",
+            str(path),
+            "--cmap",
+            "viridis",
+            "--vmin",
+            "0",
+            "--vmax",
+            "1",
+            "--native-grid",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     ds = xr.open_dataset(out)
     assert ds["value"].shape == (50, 80)
@@ -299,16 +356,55 @@ def test_cli_cells_writes_matrix_and_fails_cleanly(tmp_path):
     data = RNG.random((4, 5))
     path, _ = draw_heatmap(tmp_path, data, cmap="rocket", size=(4.5, 3.2))
     out = tmp_path / "m.csv"
-    ok = subprocess.run([sys.executable, "-m", "chromagrid.cli", "cells", str(path), "--cmap", "rocket",
-                         "--vmin", "0", "--vmax", "1", "-o", str(out), "--report", str(tmp_path / "r.json")],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chromagrid.cli",
+            "cells",
+            str(path),
+            "--cmap",
+            "rocket",
+            "--vmin",
+            "0",
+            "--vmax",
+            "1",
+            "-o",
+            str(out),
+            "--report",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "4 rows x 5 columns" in ok.stdout
     assert np.allclose(np.loadtxt(out, delimiter=","), data, atol=0.01)
     bad_out = tmp_path / "bad.csv"
-    bad = subprocess.run([sys.executable, "-m", "chromagrid.cli", "cells", str(path), "--cmap", "rocket",
-                          "--vmin", "0", "--vmax", "1", "--box", "0", "0", "10", "10", "-o", str(bad_out)],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chromagrid.cli",
+            "cells",
+            str(path),
+            "--cmap",
+            "rocket",
+            "--vmin",
+            "0",
+            "--vmax",
+            "1",
+            "--box",
+            "0",
+            "0",
+            "10",
+            "10",
+            "-o",
+            str(bad_out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 1
     assert bad.stderr.startswith("chromagrid: error:") and len(bad.stderr.strip().splitlines()) == 1
     assert not bad_out.exists()

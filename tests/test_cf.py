@@ -1,5 +1,6 @@
 """The export checklist: transforms, CRS, coordinates, nodata, compression, tiling, CF attributes, the CF
 compliance checker, reproducibility and sidecar files, each checked on real files read back."""
+
 from __future__ import annotations
 
 import json
@@ -38,16 +39,23 @@ TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 @pytest.fixture(scope="module")
 def figure(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cf")
-    fig = draw_figure(folder, FIELD, "viridis", Normalize(0, VMAX), size=(300, 260), axes=(0.1, 0.1, 0.8, 0.6923),
-                      colorbar=None)
+    fig = draw_figure(
+        folder, FIELD, "viridis", Normalize(0, VMAX), size=(300, 260), axes=(0.1, 0.1, 0.8, 0.6923), colorbar=None
+    )
     return fig
 
 
 def _config(figure, folder, crs="EPSG:4326", **extra) -> dict:
-    return {"input": str(figure.path), "box": list(figure.box), "title": "A field with known corners",
-            "units": "K", "output": [str(folder / "field.nc"), str(folder / "field.tif")],
-            "scale": {"cmap": "viridis", "vmin": 0.0, "vmax": VMAX},
-            "georef": {"extent": list(EXTENTS[crs]), "crs": crs}, **extra}
+    return {
+        "input": str(figure.path),
+        "box": list(figure.box),
+        "title": "A field with known corners",
+        "units": "K",
+        "output": [str(folder / "field.nc"), str(folder / "field.tif")],
+        "scale": {"cmap": "viridis", "vmin": 0.0, "vmax": VMAX},
+        "georef": {"extent": list(EXTENTS[crs]), "crs": crs},
+        **extra,
+    }
 
 
 @pytest.fixture(scope="module", params=sorted(EXTENTS))
@@ -128,8 +136,11 @@ def test_crs_round_trips_through_rasterio_xarray_and_rioxarray(written):
 
 def test_coordinates_carry_standard_name_units_axis_and_no_fill_value(written):
     crs, folder, _ = written
-    expected = ({"x": ("longitude", "degrees_east"), "y": ("latitude", "degrees_north")} if crs == "EPSG:4326"
-                else {"x": ("projection_x_coordinate", "m"), "y": ("projection_y_coordinate", "m")})
+    expected = (
+        {"x": ("longitude", "degrees_east"), "y": ("latitude", "degrees_north")}
+        if crs == "EPSG:4326"
+        else {"x": ("projection_x_coordinate", "m"), "y": ("projection_y_coordinate", "m")}
+    )
     with netCDF4.Dataset(folder / "field.nc") as nc:
         for name, (standard_name, units) in expected.items():
             var = nc[name]
@@ -168,11 +179,14 @@ def test_default_compression(written):
         assert filters["zlib"] is True and filters["complevel"] == 4
 
 
-@pytest.mark.parametrize("export, tiff, level", [
-    ({"compress": "lzw", "predictor": 2, "complevel": 9}, ("LZW", "2"), 9),
-    ({"compress": "zstd", "complevel": 5}, ("ZSTD", "3"), 5),
-    ({"compress": "none"}, (None, None), None),
-])
+@pytest.mark.parametrize(
+    "export, tiff, level",
+    [
+        ({"compress": "lzw", "predictor": 2, "complevel": 9}, ("LZW", "2"), 9),
+        ({"compress": "zstd", "complevel": 5}, ("ZSTD", "3"), 5),
+        ({"compress": "none"}, (None, None), None),
+    ],
+)
 def test_compression_as_configured(tmp_path, figure, export, tiff, level):
     chromagrid.run(_config(figure, tmp_path, export=export))
     with rasterio.open(tmp_path / "field.tif") as src:
@@ -185,8 +199,12 @@ def test_compression_as_configured(tmp_path, figure, export, tiff, level):
 
 def _grid(height, width):
     value = np.random.default_rng(0).random((height, width)).astype(np.float32)
-    return make_grid(value, extent_transform((0, width * 10.0, 0, height * 10.0), width, height),
-                     CRS.from_epsg(3035), attrs={"Conventions": "CF-1.11", "title": "t"})
+    return make_grid(
+        value,
+        extent_transform((0, width * 10.0, 0, height * 10.0), width, height),
+        CRS.from_epsg(3035),
+        attrs={"Conventions": "CF-1.11", "title": "t"},
+    )
 
 
 def test_large_grids_are_tiled_small_ones_not(tmp_path):
@@ -231,8 +249,7 @@ def _cf_errors(path, tmp_path) -> dict:
 
     CheckSuite().load_all_available_checkers()
     report = tmp_path / f"{path.stem}.cf.json"
-    ComplianceChecker.run_checker(str(path), ["cf"], 0, "normal", output_filename=str(report),
-                                  output_format="json")
+    ComplianceChecker.run_checker(str(path), ["cf"], 0, "normal", output_filename=str(report), output_format="json")
     result = json.loads(report.read_text())["cf"]
     failed = [p["name"] for p in result["high_priorities"] if p["value"][0] < p["value"][1]]
     return {"errors": result["high_count"], "failed": failed, "possible": result["possible_points"]}
@@ -248,11 +265,28 @@ def test_netcdf_passes_the_cf_compliance_checker(written, tmp_path):
 def test_a_warped_netcdf_passes_the_cf_compliance_checker(tmp_path, figure):
     x0, y0, x1, y1 = figure.box
     left, right, bottom, top = EXTENTS["EPSG:4326"]
-    gcps = [[c, r, left + (c - x0) / (x1 - x0) * (right - left), top - (r - y0) / (y1 - y0) * (top - bottom)]
-            for c, r in [(x0 + 5, y0 + 5), (x1 - 9, y0 + 20), (x0 + 30, y1 - 4), (x1 - 3, y1 - 30),
-                         (x0 + 100, y0 + 77), (x0 + 170, y0 + 33)]]
-    config = _config(figure, tmp_path, georef={"gcps": gcps, "transform": "polynomial2", "crs": "EPSG:4326",
-                                               "target_crs": "EPSG:3035", "resolution": 25_000})
+    gcps = [
+        [c, r, left + (c - x0) / (x1 - x0) * (right - left), top - (r - y0) / (y1 - y0) * (top - bottom)]
+        for c, r in [
+            (x0 + 5, y0 + 5),
+            (x1 - 9, y0 + 20),
+            (x0 + 30, y1 - 4),
+            (x1 - 3, y1 - 30),
+            (x0 + 100, y0 + 77),
+            (x0 + 170, y0 + 33),
+        ]
+    ]
+    config = _config(
+        figure,
+        tmp_path,
+        georef={
+            "gcps": gcps,
+            "transform": "polynomial2",
+            "crs": "EPSG:4326",
+            "target_crs": "EPSG:3035",
+            "resolution": 25_000,
+        },
+    )
     chromagrid.run(config)
     report = _cf_errors(tmp_path / "field.nc", tmp_path)
     assert report["errors"] == 0, report["failed"]
@@ -260,9 +294,11 @@ def test_a_warped_netcdf_passes_the_cf_compliance_checker(tmp_path, figure):
 
 def test_the_checker_does_find_errors(tmp_path):
     """The same check on a NetCDF written without CF care reports errors: the test above can fail."""
-    ds = xr.Dataset({"value": (("y", "x"), np.zeros((3, 4), np.float32), {"grid_mapping": "crs"})},
-                    coords={"x": ("x", np.arange(4.0), {"units": "furlongs"}), "y": np.arange(3.0)},
-                    attrs={"Conventions": "CF-1.11"})
+    ds = xr.Dataset(
+        {"value": (("y", "x"), np.zeros((3, 4), np.float32), {"grid_mapping": "crs"})},
+        coords={"x": ("x", np.arange(4.0), {"units": "furlongs"}), "y": np.arange(3.0)},
+        attrs={"Conventions": "CF-1.11"},
+    )
     ds.to_netcdf(tmp_path / "careless.nc")
     assert _cf_errors(tmp_path / "careless.nc", tmp_path)["errors"] > 0
 
@@ -305,8 +341,13 @@ def test_world_file_and_aux_xml_when_asked(tmp_path, figure):
     config = _config(figure, tmp_path, "EPSG:3035", export={"world_file": True, "aux_xml": True})
     (tmp_path / "run.yaml").write_text(yaml.safe_dump(config))
     chromagrid.run(tmp_path / "run.yaml")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["field.nc", "field.tfw", "field.tif",
-                                                         "field.tif.aux.xml", "run.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "field.nc",
+        "field.tfw",
+        "field.tif",
+        "field.tif.aux.xml",
+        "run.yaml",
+    ]
     with rasterio.open(tmp_path / "field.tif") as src:
         t = src.transform
     world = [float(v) for v in (tmp_path / "field.tfw").read_text().split()]

@@ -5,6 +5,7 @@ drawn from known arrays; exit codes, files written and the values in them.
 Bad inputs go through ``chromagrid.cli.main`` in process as well (the same
 function the script calls), to keep the suite fast.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,28 +50,106 @@ def runs(tmp_path_factory):
     data = smooth_field(30, 40, 0.0, 0.7)
     fig = draw_figure(folder, data, "viridis", Normalize(0, 0.7), name="field.png")
     nc, tif = folder / "field.nc", folder / "field.tif"
-    start("extent", ["decode", fig.path, "--cmap", "viridis", "--vmin", 0, "--vmax", 0.7, "--box", *fig.box,
-                   "--extent", -10, 30, 35, 60, "--crs", "EPSG:4326", "-o", nc, "-o", tif],
-          truth=_truth(data, fig.box), nc=nc, tif=tif)
+    start(
+        "extent",
+        [
+            "decode",
+            fig.path,
+            "--cmap",
+            "viridis",
+            "--vmin",
+            0,
+            "--vmax",
+            0.7,
+            "--box",
+            *fig.box,
+            "--extent",
+            -10,
+            30,
+            35,
+            60,
+            "--crs",
+            "EPSG:4326",
+            "-o",
+            nc,
+            "-o",
+            tif,
+        ],
+        truth=_truth(data, fig.box),
+        nc=nc,
+        tif=tif,
+    )
     # log norm
     data = 10.0 ** smooth_field(30, 40, -1.0, 3.0)
     fig = draw_figure(folder, data, "YlOrRd", LogNorm(0.1, 1000), name="log.png")
-    start("log", ["decode", fig.path, "--cmap", "YlOrRd", "--norm", "log", "--vmin", 0.1, "--vmax", 1000,
-                  "--box", *fig.box, "-o", folder / "log.nc"], truth=_truth(data, fig.box),
-          out=folder / "log.nc")
+    start(
+        "log",
+        [
+            "decode",
+            fig.path,
+            "--cmap",
+            "YlOrRd",
+            "--norm",
+            "log",
+            "--vmin",
+            0.1,
+            "--vmax",
+            1000,
+            "--box",
+            *fig.box,
+            "-o",
+            folder / "log.nc",
+        ],
+        truth=_truth(data, fig.box),
+        out=folder / "log.nc",
+    )
     # discrete norm
     bounds = [-3, -1, 0, 1, 3]
     data = smooth_field(30, 40, -3.0, 2.999)
     fig = draw_figure(folder, data, "RdBu_r", BoundaryNorm(bounds, 256), name="discrete.png")
-    start("discrete", ["decode", fig.path, "--cmap", "RdBu_r", "--norm", "discrete", "--boundaries",
-                       *bounds, "--box", *fig.box, "-o", folder / "discrete.nc"],
-          truth=_truth(data, fig.box), out=folder / "discrete.nc", bounds=bounds)
+    start(
+        "discrete",
+        [
+            "decode",
+            fig.path,
+            "--cmap",
+            "RdBu_r",
+            "--norm",
+            "discrete",
+            "--boundaries",
+            *bounds,
+            "--box",
+            *fig.box,
+            "-o",
+            folder / "discrete.nc",
+        ],
+        truth=_truth(data, fig.box),
+        out=folder / "discrete.nc",
+        bounds=bounds,
+    )
     # the colour scale read from the colorbar
     data = smooth_field(30, 40, 0.0, 0.7)
     fig = draw_figure(folder, data, "plasma", Normalize(0, 0.7), name="bar.png")
-    start("colorbar", ["decode", fig.path, "--colorbar-box", *fig.colorbar_box, "--colorbar-range", 0, 0.7,
-                       "--box", *fig.box, "-o", folder / "bar.nc", "--json"],
-          truth=_truth(data, fig.box), out=folder / "bar.nc", fig=fig)
+    start(
+        "colorbar",
+        [
+            "decode",
+            fig.path,
+            "--colorbar-box",
+            *fig.colorbar_box,
+            "--colorbar-range",
+            0,
+            0.7,
+            "--box",
+            *fig.box,
+            "-o",
+            folder / "bar.nc",
+            "--json",
+        ],
+        truth=_truth(data, fig.box),
+        out=folder / "bar.nc",
+        fig=fig,
+    )
     # the bundled example, as `make demo` runs it
     start("example", ["run", "configs/example.yaml"], cwd=ROOT)
     # colormaps PATTERN
@@ -81,8 +160,7 @@ def runs(tmp_path_factory):
     bad.write_text("not an image")
     kept = folder / "bad" / "field.nc"
     kept.write_bytes(b"previous good output")
-    start("bad-image", ["decode", bad, "--cmap", "viridis", "--vmin", 0, "--vmax", 1, "-o", kept],
-          bad=bad, kept=kept)
+    start("bad-image", ["decode", bad, "--cmap", "viridis", "--vmin", 0, "--vmax", 1, "-o", kept], bad=bad, kept=kept)
 
     def finish(job):
         command, cwd, context = job
@@ -151,8 +229,10 @@ def test_run_the_bundled_example_config(runs):
 def test_run_a_toml_config_with_relative_paths(tmp_path, capsys, monkeypatch):
     data = smooth_field(30, 40, 0.0, 0.7)
     fig = draw_figure(tmp_path, data, "cividis", Normalize(0, 0.7), name="cividis.png")
-    (tmp_path / "c.toml").write_text(f'input = "{fig.path.name}"\noutput = "out/f.tif"\nbox = {list(fig.box)}\n\n'
-                                     '[scale]\ncmap = "cividis"\nvmin = 0\nvmax = 0.7\n')
+    (tmp_path / "c.toml").write_text(
+        f'input = "{fig.path.name}"\noutput = "out/f.tif"\nbox = {list(fig.box)}\n\n'
+        '[scale]\ncmap = "cividis"\nvmin = 0\nvmax = 0.7\n'
+    )
     monkeypatch.chdir(ROOT)  # run from another folder: paths resolve against the config's
     assert main(["run", str(tmp_path / "c.toml")]) == 0
     assert f"wrote {tmp_path / 'out' / 'f.tif'}" in capsys.readouterr().out
@@ -172,8 +252,9 @@ def test_bad_image_exits_non_zero_and_keeps_the_old_output(runs):
     done, c = runs["bad-image"]
     assert done.returncode == 1
     assert done.stdout == ""
-    assert done.stderr.strip() == (f"chromagrid: error: {c['bad']}: not a readable image "
-                                   "(PNG, JPEG, TIFF or BMP expected)")
+    assert done.stderr.strip() == (
+        f"chromagrid: error: {c['bad']}: not a readable image (PNG, JPEG, TIFF or BMP expected)"
+    )
     assert c["kept"].read_bytes() == b"previous good output"
     assert sorted(p.name for p in c["bad"].parent.iterdir()) == ["field.nc", "figure.png"]
 
@@ -181,8 +262,10 @@ def test_bad_image_exits_non_zero_and_keeps_the_old_output(runs):
 def test_bad_config_key(tmp_path, capsys):
     (tmp_path / "c.yaml").write_text("input: f.png\nscale: {cmap: viridis, vmin: 0, vmax: 1, nrom: log}\n")
     assert main(["run", str(tmp_path / "c.yaml")]) == 1
-    assert capsys.readouterr().err.strip() == (f"chromagrid: error: {tmp_path / 'c.yaml'}: scale.nrom: unknown key; "
-                                               "check its spelling and section (see the README's config reference)")
+    assert capsys.readouterr().err.strip() == (
+        f"chromagrid: error: {tmp_path / 'c.yaml'}: scale.nrom: unknown key; "
+        "check its spelling and section (see the README's config reference)"
+    )
 
 
 def test_colormaps_in_process(capsys):
@@ -217,14 +300,22 @@ def test_bad_images_in_process(tmp_path, capsys, kind):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--cmap", "virdis", "--vmin", "0", "--vmax", "1"], "scale.cmap: unknown colormap 'virdis'; did you mean viridis"),
-    (["--cmap", "viridis", "--vmin", "1", "--vmax", "0"], "vmin (1.0) must be less than vmax (0.0)"),
-    (["--cmap", "viridis", "--norm", "log", "--vmin", "0", "--vmax", "1"], "norm: log needs vmin > 0"),
-    (["--cmap", "viridis", "--vmin", "0", "--vmax", "1", "--box", "0", "0", "999", "10"],
-     "box [0, 0, 999, 10] reaches outside the image (400x300 pixels)"),
-    (["--cmap", "viridis", "--vmin", "0", "--vmax", "1", "--crs", "EPSG:4326"], "crs needs extent"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--cmap", "virdis", "--vmin", "0", "--vmax", "1"],
+            "scale.cmap: unknown colormap 'virdis'; did you mean viridis",
+        ),
+        (["--cmap", "viridis", "--vmin", "1", "--vmax", "0"], "vmin (1.0) must be less than vmax (0.0)"),
+        (["--cmap", "viridis", "--norm", "log", "--vmin", "0", "--vmax", "1"], "norm: log needs vmin > 0"),
+        (
+            ["--cmap", "viridis", "--vmin", "0", "--vmax", "1", "--box", "0", "0", "999", "10"],
+            "box [0, 0, 999, 10] reaches outside the image (400x300 pixels)",
+        ),
+        (["--cmap", "viridis", "--vmin", "0", "--vmax", "1", "--crs", "EPSG:4326"], "crs needs extent"),
+    ],
+)
 def test_bad_options_in_process(tmp_path, capsys, args, message):
     fig = draw_figure(tmp_path, smooth_field(30, 40), "viridis", Normalize(0, 1))
     out = tmp_path / "f.nc"
@@ -261,23 +352,79 @@ def test_ncolors_colors_and_orientation_options_in_process(tmp_path, capsys):
     fig = draw_figure(tmp_path, data, colormaps["plasma"].resampled(10), Normalize(0, 5), name="stepped.png")
     truth = _truth(data, fig.box)
     out = tmp_path / "stepped.nc"
-    assert main(["decode", str(fig.path), "--cmap", "plasma", "--ncolors", "10", "--vmin", "0", "--vmax", "5",
-                 "--box", *map(str, fig.box), "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "decode",
+                str(fig.path),
+                "--cmap",
+                "plasma",
+                "--ncolors",
+                "10",
+                "--vmin",
+                "0",
+                "--vmax",
+                "5",
+                "--box",
+                *map(str, fig.box),
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert np.abs(xr.open_dataset(out)["value"].values - truth).max() <= 0.25 + 1e-6  # half of one of 10 steps
 
     five = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
     data = smooth_field(30, 40, 0.0, 4.999)
     fig = draw_figure(tmp_path, data, ListedColormap(five), Normalize(0, 5), name="listed.png")
     out = tmp_path / "listed.nc"
-    assert main(["decode", str(fig.path), "--colors", *five, "--values", "0.5", "1.5", "2.5", "3.5", "4.5",
-                 "--box", *map(str, fig.box), "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "decode",
+                str(fig.path),
+                "--colors",
+                *five,
+                "--values",
+                "0.5",
+                "1.5",
+                "2.5",
+                "3.5",
+                "4.5",
+                "--box",
+                *map(str, fig.box),
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     np.testing.assert_array_equal(xr.open_dataset(out)["value"].values, np.floor(_truth(data, fig.box)) + 0.5)
 
     data = smooth_field(30, 40, 0.0, 0.7)
     fig = draw_figure(tmp_path, data, "viridis", Normalize(0, 0.7), colorbar="horizontal", name="h.png")
     out = tmp_path / "h.nc"
-    assert main(["decode", str(fig.path), "--colorbar-box", *map(str, fig.colorbar_box), "--colorbar-range", "0",
-                 "0.7", "--colorbar-orientation", "horizontal", "--box", *map(str, fig.box), "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "decode",
+                str(fig.path),
+                "--colorbar-box",
+                *map(str, fig.colorbar_box),
+                "--colorbar-range",
+                "0",
+                "0.7",
+                "--colorbar-orientation",
+                "horizontal",
+                "--box",
+                *map(str, fig.box),
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     length = fig.colorbar_box[2] - fig.colorbar_box[0]
     value = xr.open_dataset(out)["value"].values
     assert np.abs(value - _truth(data, fig.box)).max() <= (1 + length // 300 + 2) / length * 0.7

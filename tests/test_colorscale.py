@@ -3,6 +3,7 @@
 Decoded values are checked against the arrays the tests drew, within one
 colour bin of the scale (the quantization bound).
 """
+
 from __future__ import annotations
 
 import json
@@ -89,8 +90,9 @@ def test_catalogue_names():
     # a namespace only the `cmap` package knows
     import cmap
 
-    np.testing.assert_array_equal(floor_bytes(resolve_colormap("cmasher:ember")),
-                                  floor_bytes(cmap.Colormap("cmasher:ember").to_mpl()))
+    np.testing.assert_array_equal(
+        floor_bytes(resolve_colormap("cmasher:ember")), floor_bytes(cmap.Colormap("cmasher:ember").to_mpl())
+    )
 
 
 def test_every_benchmark_colormap_matches_its_truth_table():
@@ -110,10 +112,15 @@ def test_every_benchmark_colormap_matches_its_truth_table():
         np.testing.assert_array_equal(scale.rgb, merged(truth), err_msg=case["cmap"])
 
 
-@pytest.mark.parametrize("name, suggestion", [
-    ("virdis", "viridis"), ("RdBu_rr", "RdBu_r"), ("cmocean:thermall", "cmocean:thermal"),
-    ("crameri:batlw", "crameri:batlow"),
-])
+@pytest.mark.parametrize(
+    "name, suggestion",
+    [
+        ("virdis", "viridis"),
+        ("RdBu_rr", "RdBu_r"),
+        ("cmocean:thermall", "cmocean:thermal"),
+        ("crameri:batlw", "crameri:batlow"),
+    ],
+)
 def test_unknown_names_suggest_the_closest(name, suggestion):
     with pytest.raises(ColorScaleError) as info:
         resolve_colormap(name)
@@ -144,8 +151,7 @@ def test_ncolors_is_matplotlibs_resampled_table(tmp_path):
 
     data = smooth_field(30, 40, 0.0, 5.0)
     fig = draw_figure(tmp_path, data, mpl.colormaps["plasma"].resampled(10), Normalize(0, 5))
-    value = chromagrid.digitize(fig.path, cmap="plasma", ncolors=10, vmin=0, vmax=5,
-                                box=fig.box).grid["value"].values
+    value = chromagrid.digitize(fig.path, cmap="plasma", ncolors=10, vmin=0, vmax=5, box=fig.box).grid["value"].values
     truth = truth_per_pixel(data, value.shape)
     assert np.isfinite(value).all()
     # each of the 10 colours stands for an interval 0.5 wide and decodes to its centre
@@ -167,8 +173,9 @@ def listed_figure(tmp_path):
 
 def test_colors_with_values(listed_figure):
     fig, data = listed_figure
-    value = chromagrid.digitize(fig.path, colors=FIVE, values=[0.5, 1.5, 2.5, 3.5, 4.5],
-                                box=fig.box).grid["value"].values
+    value = (
+        chromagrid.digitize(fig.path, colors=FIVE, values=[0.5, 1.5, 2.5, 3.5, 4.5], box=fig.box).grid["value"].values
+    )
     np.testing.assert_array_equal(value, np.floor(truth_per_pixel(data, value.shape)) + 0.5)
 
 
@@ -184,12 +191,15 @@ def test_colors_as_rgb_and_names():
     np.testing.assert_allclose(scale.centre, [0, 1, 2])
 
 
-@pytest.mark.parametrize("colors, values, match", [
-    (["#000000", "not-a-colour"], None, "cannot read colour 'not-a-colour'"),
-    (["#000000", "#ffffff"], [0, 1, 2], "got 2 colours but 3 values"),
-    (["#000000", "#ffffff"], [1, 0], "strictly increasing"),
-    (["#000000"], None, "at least 2 colours"),
-])
+@pytest.mark.parametrize(
+    "colors, values, match",
+    [
+        (["#000000", "not-a-colour"], None, "cannot read colour 'not-a-colour'"),
+        (["#000000", "#ffffff"], [0, 1, 2], "got 2 colours but 3 values"),
+        (["#000000", "#ffffff"], [1, 0], "strictly increasing"),
+        (["#000000"], None, "at least 2 colours"),
+    ],
+)
 def test_bad_colour_lists(colors, values, match):
     with pytest.raises(ColorScaleError, match=match):
         from_colors(colors, values, vmin=0, vmax=1)
@@ -253,20 +263,26 @@ def test_log_norm(tmp_path):
     log_bin = np.log10(1000 / 0.1) / 256
     truth = np.log10(truth_per_pixel(data, (fig.box[3] - fig.box[1], fig.box[2] - fig.box[0])))
 
-    value = chromagrid.digitize(fig.path, cmap="YlOrRd", norm="log", vmin=0.1, vmax=1000,
-                                box=fig.box).grid["value"].values
+    value = (
+        chromagrid.digitize(fig.path, cmap="YlOrRd", norm="log", vmin=0.1, vmax=1000, box=fig.box).grid["value"].values
+    )
     assert np.isfinite(value).all()
     assert np.abs(np.log10(value) - truth).max() <= log_bin
 
-    value = chromagrid.digitize(fig.path, colorbar_box=fig.colorbar_box, colorbar_range=(0.1, 1000), norm="log",
-                                box=fig.box).grid["value"].values
+    value = (
+        chromagrid.digitize(
+            fig.path, colorbar_box=fig.colorbar_box, colorbar_range=(0.1, 1000), norm="log", box=fig.box
+        )
+        .grid["value"]
+        .values
+    )
     assert np.abs(np.log10(value) - truth).max() <= _colorbar_bound(fig.colorbar_box, "vertical", 4.0)
 
 
 def test_log_norm_scale_is_uniform_in_log():
     scale = from_colormap("viridis", "log", 1.0, 100.0, ncolors=4)
-    np.testing.assert_allclose(scale.lower, [1, 10 ** 0.5, 10, 10 ** 1.5])
-    np.testing.assert_allclose(scale.upper, [10 ** 0.5, 10, 10 ** 1.5, 100])
+    np.testing.assert_allclose(scale.lower, [1, 10**0.5, 10, 10**1.5])
+    np.testing.assert_allclose(scale.upper, [10**0.5, 10, 10**1.5, 100])
     np.testing.assert_allclose(scale.centre, 10 ** np.array([0.25, 0.75, 1.25, 1.75]))
 
 
@@ -282,7 +298,7 @@ def test_discrete_norm_picks_matplotlibs_colours(tmp_path, cmap, ncolors):
     shape = (fig.box[3] - fig.box[1], fig.box[2] - fig.box[0])
     truth = truth_per_pixel(data, shape)
     interval = np.searchsorted(BOUNDS, truth, side="right") - 1
-    rgb = np.asarray(Image.open(fig.path).convert("RGB"))[fig.box[1]:fig.box[3], fig.box[0]:fig.box[2]]
+    rgb = np.asarray(Image.open(fig.path).convert("RGB"))[fig.box[1] : fig.box[3], fig.box[0] : fig.box[2]]
 
     scale = from_colormap(cmap, "discrete", boundaries=BOUNDS, ncolors=None if ncolors == 256 else ncolors)
     for k in range(len(BOUNDS) - 1):
@@ -292,8 +308,18 @@ def test_discrete_norm_picks_matplotlibs_colours(tmp_path, cmap, ncolors):
     np.testing.assert_array_equal(scale.lower, BOUNDS[:-1])
     np.testing.assert_array_equal(scale.upper, BOUNDS[1:])
 
-    value = chromagrid.digitize(fig.path, cmap=cmap, ncolors=None if ncolors == 256 else ncolors,
-                                norm="discrete", boundaries=BOUNDS, box=fig.box).grid["value"].values
+    value = (
+        chromagrid.digitize(
+            fig.path,
+            cmap=cmap,
+            ncolors=None if ncolors == 256 else ncolors,
+            norm="discrete",
+            boundaries=BOUNDS,
+            box=fig.box,
+        )
+        .grid["value"]
+        .values
+    )
     centres = np.array([-2.0, -0.5, 0.5, 2.0])
     np.testing.assert_array_equal(value, centres[interval])
 
@@ -302,18 +328,24 @@ def test_discrete_norm_from_the_colorbar(tmp_path):
     data = smooth_field(30, 40, -3.0, 2.999)
     fig = draw_figure(tmp_path, data, "RdBu_r", BoundaryNorm(BOUNDS, ncolors=256))
     truth = truth_per_pixel(data, (fig.box[3] - fig.box[1], fig.box[2] - fig.box[0]))
-    value = chromagrid.digitize(fig.path, colorbar_box=fig.colorbar_box, norm="discrete", boundaries=BOUNDS,
-                                box=fig.box).grid["value"].values
+    value = (
+        chromagrid.digitize(fig.path, colorbar_box=fig.colorbar_box, norm="discrete", boundaries=BOUNDS, box=fig.box)
+        .grid["value"]
+        .values
+    )
     centres = np.array([-2.0, -0.5, 0.5, 2.0])
     np.testing.assert_array_equal(value, centres[np.searchsorted(BOUNDS, truth, side="right") - 1])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(norm="log", vmin=0.0, vmax=10.0), "vmin > 0"),
-    (dict(norm="linear", vmin=1.0, vmax=1.0), "vmin .* must be less than vmax"),
-    (dict(norm="discrete", boundaries=[0.0, 0.0, 1.0]), "strictly increasing"),
-    (dict(norm="cubic", vmin=0.0, vmax=1.0), "not one of linear, log, discrete"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(norm="log", vmin=0.0, vmax=10.0), "vmin > 0"),
+        (dict(norm="linear", vmin=1.0, vmax=1.0), "vmin .* must be less than vmax"),
+        (dict(norm="discrete", boundaries=[0.0, 0.0, 1.0]), "strictly increasing"),
+        (dict(norm="cubic", vmin=0.0, vmax=1.0), "not one of linear, log, discrete"),
+    ],
+)
 def test_bad_norms(kwargs, match):
     with pytest.raises(ColorScaleError, match=match):
         from_colormap("viridis", **kwargs)

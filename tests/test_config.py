@@ -1,4 +1,5 @@
 """Config: YAML and TOML, validated up front, each mistake named by its key; relative paths."""
+
 from __future__ import annotations
 
 import json
@@ -109,47 +110,53 @@ def _with(path: str, value):
     return data
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("outptu", "x.nc", r"outptu: unknown key"),
-    ("scale.cmapp", "viridis", r"scale\.cmapp: unknown key"),
-    ("georef.extnt", [0, 1, 0, 1], r"georef\.extnt: unknown key"),
-    ("box", ["a", 0, 10, 10], r"box\.0: Input should be a valid integer"),
-    ("box", [0, 0, 10], r"box: too few values: item 4 is missing"),
-    ("box", [0, 0, 10, 10, 5], r"box: Tuple should have at most 4 items"),
-    ("scale.vmin", "low", r"scale\.vmin: Input should be a valid number"),
-    ("decode.max_distance", "far", r"decode\.max_distance: Input should be a valid number"),
-    ("decode.max_distance", -1, r"decode\.max_distance: Input should be greater than 0"),
-    ("scale.vmax", 0, r"scale: vmin \(0\.0\) must be less than vmax \(0\.0\)"),
-    ("scale.vmax", -1, r"scale: vmin \(0\.0\) must be less than vmax \(-1\.0\)"),
-    ("scale.norm", "cubic", r"scale\.norm: Input should be 'linear', 'log' or 'discrete'"),
-    ("scale.colors", ["#000000", "#ffffff"], r"scale: give exactly one colour scale source"),
-    ("georef.crs", "EPSG:4326", r"georef: crs needs extent"),
-    ("georef.crs", "EPSG:99999999", r"georef\.crs: cannot understand 'EPSG:99999999'"),
-    ("georef.extent", [5, 5, 0, 1], r"georef\.extent: extent \[5\.0, 5\.0, 0\.0, 1\.0\] is empty"),
-    ("output", "field.png", r"output: .*unknown suffix '\.png'"),
-    ("box", [10, 10, 5, 50], r"box: box \[10, 10, 5, 50\] must be x0 y0 x1 y1"),
-    ("box", [-1, 0, 10, 10], r"box: .*negative coordinate"),
-    ("image.max_pixels", 0, r"image\.max_pixels: Input should be greater than 0"),
-])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("outptu", "x.nc", r"outptu: unknown key"),
+        ("scale.cmapp", "viridis", r"scale\.cmapp: unknown key"),
+        ("georef.extnt", [0, 1, 0, 1], r"georef\.extnt: unknown key"),
+        ("box", ["a", 0, 10, 10], r"box\.0: Input should be a valid integer"),
+        ("box", [0, 0, 10], r"box: too few values: item 4 is missing"),
+        ("box", [0, 0, 10, 10, 5], r"box: Tuple should have at most 4 items"),
+        ("scale.vmin", "low", r"scale\.vmin: Input should be a valid number"),
+        ("decode.max_distance", "far", r"decode\.max_distance: Input should be a valid number"),
+        ("decode.max_distance", -1, r"decode\.max_distance: Input should be greater than 0"),
+        ("scale.vmax", 0, r"scale: vmin \(0\.0\) must be less than vmax \(0\.0\)"),
+        ("scale.vmax", -1, r"scale: vmin \(0\.0\) must be less than vmax \(-1\.0\)"),
+        ("scale.norm", "cubic", r"scale\.norm: Input should be 'linear', 'log' or 'discrete'"),
+        ("scale.colors", ["#000000", "#ffffff"], r"scale: give exactly one colour scale source"),
+        ("georef.crs", "EPSG:4326", r"georef: crs needs extent"),
+        ("georef.crs", "EPSG:99999999", r"georef\.crs: cannot understand 'EPSG:99999999'"),
+        ("georef.extent", [5, 5, 0, 1], r"georef\.extent: extent \[5\.0, 5\.0, 0\.0, 1\.0\] is empty"),
+        ("output", "field.png", r"output: .*unknown suffix '\.png'"),
+        ("box", [10, 10, 5, 50], r"box: box \[10, 10, 5, 50\] must be x0 y0 x1 y1"),
+        ("box", [-1, 0, 10, 10], r"box: .*negative coordinate"),
+        ("image.max_pixels", 0, r"image\.max_pixels: Input should be greater than 0"),
+    ],
+)
 def test_mistakes_are_named_by_key(key, value, message):
     with pytest.raises(ConfigError, match=message) as info:
         validate_config(_with(key, value))
     assert "\n" not in str(info.value)  # one problem, one line
 
 
-@pytest.mark.parametrize("scale, message", [
-    ({"cmap": "viridis", "norm": "log", "vmin": 0, "vmax": 10}, r"scale: norm: log needs vmin > 0 \(got 0\.0\)"),
-    ({"cmap": "viridis", "norm": "log", "vmin": -1, "vmax": 10}, r"norm: log needs vmin > 0"),
-    ({"cmap": "viridis", "norm": "discrete"}, r"norm: discrete needs boundaries"),
-    ({"cmap": "viridis", "norm": "discrete", "boundaries": [0, 2, 1]}, r"strictly increasing"),
-    ({"cmap": "viridis", "vmin": 0, "vmax": 1, "boundaries": [0, 1]}, r"boundaries only go with norm: discrete"),
-    ({"cmap": "viridis"}, r"the value range is missing: give vmin and vmax"),
-    ({"colorbar_box": [0, 0, 5, 50]}, r"the value range is missing: give colorbar_range"),
-    ({"cmap": "viridis", "vmin": 0, "vmax": 1, "colorbar_range": [0, 1]}, r"colorbar_range needs colorbar_box"),
-    ({"colors": ["#000"], "values": [0], "vmin": 0, "vmax": 1, "cmap": "viridis"}, r"exactly one colour scale"),
-    ({"cmap": "viridis", "vmin": 0, "vmax": 1, "ncolors": 1}, r"scale\.ncolors: Input should be greater than or"),
-    ({"cmap": "virdis", "vmin": 0, "vmax": 1}, r"scale\.cmap: unknown colormap 'virdis'; did you mean viridis"),
-])
+@pytest.mark.parametrize(
+    "scale, message",
+    [
+        ({"cmap": "viridis", "norm": "log", "vmin": 0, "vmax": 10}, r"scale: norm: log needs vmin > 0 \(got 0\.0\)"),
+        ({"cmap": "viridis", "norm": "log", "vmin": -1, "vmax": 10}, r"norm: log needs vmin > 0"),
+        ({"cmap": "viridis", "norm": "discrete"}, r"norm: discrete needs boundaries"),
+        ({"cmap": "viridis", "norm": "discrete", "boundaries": [0, 2, 1]}, r"strictly increasing"),
+        ({"cmap": "viridis", "vmin": 0, "vmax": 1, "boundaries": [0, 1]}, r"boundaries only go with norm: discrete"),
+        ({"cmap": "viridis"}, r"the value range is missing: give vmin and vmax"),
+        ({"colorbar_box": [0, 0, 5, 50]}, r"the value range is missing: give colorbar_range"),
+        ({"cmap": "viridis", "vmin": 0, "vmax": 1, "colorbar_range": [0, 1]}, r"colorbar_range needs colorbar_box"),
+        ({"colors": ["#000"], "values": [0], "vmin": 0, "vmax": 1, "cmap": "viridis"}, r"exactly one colour scale"),
+        ({"cmap": "viridis", "vmin": 0, "vmax": 1, "ncolors": 1}, r"scale\.ncolors: Input should be greater than or"),
+        ({"cmap": "virdis", "vmin": 0, "vmax": 1}, r"scale\.cmap: unknown colormap 'virdis'; did you mean viridis"),
+    ],
+)
 def test_scale_mistakes(scale, message):
     with pytest.raises(ConfigError, match=message):
         validate_config({"input": "figure.png", "scale": scale})
@@ -166,11 +173,15 @@ def test_several_mistakes_are_all_listed():
 
 def test_config_errors_come_before_any_work(tmp_path):
     """vmin >= vmax with an input that does not exist: the config is what gets reported, nothing is written."""
-    path = _write(tmp_path, "c.yaml", """\
+    path = _write(
+        tmp_path,
+        "c.yaml",
+        """\
         input: missing.png
         output: out/f.nc
         scale: {cmap: viridis, vmin: 1, vmax: 0.5}
-        """)
+        """,
+    )
     with pytest.raises(ConfigError, match=r"c\.yaml: scale: vmin \(1\.0\) must be less than vmax \(0\.5\)"):
         load_config(path)
     assert not (tmp_path / "out").exists()
@@ -182,8 +193,11 @@ def test_box_outside_the_image_fails_before_decoding(project):
     cut = folder / "cut.png"
     whole = fig.path.read_bytes()
     cut.write_bytes(whole[: len(whole) // 3])
-    with pytest.raises(ConfigError, match=r"box \[0, 0, 401, 300\] reaches outside the image \(400x300 pixels\); "
-                                          r"x1 must be <= 400"):
+    with pytest.raises(
+        ConfigError,
+        match=r"box \[0, 0, 401, 300\] reaches outside the image \(400x300 pixels\); "
+        r"x1 must be <= 400",
+    ):
         chromagrid.digitize(cut, cmap="viridis", vmin=0, vmax=1, box=(0, 0, 401, 300), output=folder / "o.nc")
     with pytest.raises(ConfigError, match=r"scale\.colorbar_box \[0, 0, 10, 301\] reaches outside the image"):
         chromagrid.digitize(cut, colorbar_box=(0, 0, 10, 301), colorbar_range=(0, 1), output=folder / "o.nc")
@@ -192,12 +206,15 @@ def test_box_outside_the_image_fails_before_decoding(project):
         chromagrid.digitize(cut, cmap="viridis", vmin=0, vmax=1, box=(0, 0, 400, 300))
 
 
-@pytest.mark.parametrize("name, text, message", [
-    ("c.json", "{}", r"config files must end in \.yaml, \.yml or \.toml"),
-    ("c.yaml", "input: [unclosed", r"c\.yaml: cannot parse"),
-    ("c.toml", "input = ", r"c\.toml: cannot parse"),
-    ("c.yaml", "- just\n- a list\n", r"expected a mapping of keys at the top level"),
-])
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("c.json", "{}", r"config files must end in \.yaml, \.yml or \.toml"),
+        ("c.yaml", "input: [unclosed", r"c\.yaml: cannot parse"),
+        ("c.toml", "input = ", r"c\.toml: cannot parse"),
+        ("c.yaml", "- just\n- a list\n", r"expected a mapping of keys at the top level"),
+    ],
+)
 def test_unreadable_config_files(tmp_path, name, text, message):
     with pytest.raises(ConfigError, match=message):
         load_config(_write(tmp_path, name, text))
@@ -210,8 +227,9 @@ def test_missing_config_file(tmp_path):
 
 def test_run_accepts_a_config_a_dict_or_a_path(project):
     folder, fig, truth = project
-    path = _write(folder, "c.yaml", YAML.format(box=list(fig.box)).replace("output: [out/field.nc, out/field.tif]\n",
-                                                                           ""))
+    path = _write(
+        folder, "c.yaml", YAML.format(box=list(fig.box)).replace("output: [out/field.nc, out/field.tif]\n", "")
+    )
     data = {"input": str(fig.path), "box": list(fig.box), "scale": {"cmap": "viridis", "vmin": 0, "vmax": 0.7}}
     for config in (path, str(path), load_config(path), data):
         value = chromagrid.run(config).grid["value"].values

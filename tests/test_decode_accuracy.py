@@ -7,6 +7,7 @@ be the centre of the value interval that colour stands for (entries of the
 table that share one 8-bit colour merged), and no farther from the truth than
 that centre is.
 """
+
 from __future__ import annotations
 
 import matplotlib as mpl
@@ -143,7 +144,7 @@ def test_bilinear_figure_decodes_close_to_the_data(tmp_path):
     got = decoded_at_centres(result, fig.box, data.shape)
     assert np.isfinite(got).all()
     error = np.abs(got - data)
-    assert np.sqrt(np.mean(error ** 2)) < 0.01 and error.max() < 0.03  # 1% / 3% of the range
+    assert np.sqrt(np.mean(error**2)) < 0.01 and error.max() < 0.03  # 1% / 3% of the range
     # between cell centres the colours are blends, decoded by interpolation: no jump bigger than a few entries
     value = result.grid["value"].values
     assert np.nanmax(np.abs(np.diff(value, axis=1))) < 0.05
@@ -168,11 +169,19 @@ def test_black_contour_lines_over_magma_become_no_data_or_the_value_underneath(t
     data = smooth_field(30, 40, 0.0, 1.0)
     path, box = contour_figure(tmp_path, data)
     h, w = box[3] - box[1], box[2] - box[0]
-    truth = data[np.floor((np.arange(h) + 0.5) * 30 / h).astype(int)[:, None],
-                 np.floor((np.arange(w) + 0.5) * 40 / w).astype(int)[None, :]]
+    truth = data[
+        np.floor((np.arange(h) + 0.5) * 30 / h).astype(int)[:, None],
+        np.floor((np.arange(w) + 0.5) * 40 / w).astype(int)[None, :],
+    ]
     kept = chromagrid.digitize(path, cmap="magma", vmin=0.0, vmax=1.0, box=box, max_distance=8.0)
-    raw = chromagrid.run({"input": str(path), "box": list(box), "decode": {"overlays": "keep"},
-                          "scale": {"cmap": "magma", "vmin": 0.0, "vmax": 1.0}})
+    raw = chromagrid.run(
+        {
+            "input": str(path),
+            "box": list(box),
+            "decode": {"overlays": "keep"},
+            "scale": {"cmap": "magma", "vmin": 0.0, "vmax": 1.0},
+        }
+    )
     raw_error = np.abs(raw.grid["value"].values - truth)
     assert np.nanmax(raw_error) > 0.25  # the lines are there, and decoded naively they are far off
     value = kept.grid["value"].values
@@ -195,8 +204,9 @@ def test_white_masked_area_stays_no_data_with_a_light_grey_middle_colormap(tmp_p
     """coolwarm's middle is light grey: the white background must not decode as its centre value (JPEG too)."""
     data = smooth_field(20, 30, -6.0, 6.0)
     data[5:15, 8:20] = np.nan
-    fig = draw_figure(tmp_path, data, "coolwarm", Normalize(-6.0, 6.0), name="masked.jpg",
-                      save_kwargs={"pil_kwargs": {"quality": 95}})
+    fig = draw_figure(
+        tmp_path, data, "coolwarm", Normalize(-6.0, 6.0), name="masked.jpg", save_kwargs={"pil_kwargs": {"quality": 95}}
+    )
     result = chromagrid.digitize(fig.path, cmap="coolwarm", vmin=-6.0, vmax=6.0, box=fig.box)
     got = decoded_at_centres(result, fig.box, data.shape)
     hole = np.isnan(data)
@@ -208,12 +218,19 @@ def test_white_masked_area_stays_no_data_with_a_light_grey_middle_colormap(tmp_p
 
 def test_jpeg_smoothing_reduces_the_error(tmp_path):
     data = smooth_field(40, 50, 0.0, 1.0)
-    fig = draw_figure(tmp_path, data, "viridis", Normalize(0.0, 1.0), name="field.jpg",
-                      save_kwargs={"pil_kwargs": {"quality": 75}})
+    fig = draw_figure(
+        tmp_path, data, "viridis", Normalize(0.0, 1.0), name="field.jpg", save_kwargs={"pil_kwargs": {"quality": 75}}
+    )
 
     def rms(smooth):
-        result = chromagrid.run({"input": str(fig.path), "box": list(fig.box), "decode": {"smooth": smooth},
-                                 "scale": {"cmap": "viridis", "vmin": 0.0, "vmax": 1.0}})
+        result = chromagrid.run(
+            {
+                "input": str(fig.path),
+                "box": list(fig.box),
+                "decode": {"smooth": smooth},
+                "scale": {"cmap": "viridis", "vmin": 0.0, "vmax": 1.0},
+            }
+        )
         got = decoded_at_centres(result, fig.box, data.shape)
         return np.sqrt(np.nanmean((got - data) ** 2))
 
@@ -237,8 +254,9 @@ def test_jpeg_colour_averaging_beats_averaging_decoded_values(tmp_path):
     from chromagrid.io.image import read_image
 
     data = smooth_field(40, 50, 0.0, 1.0)
-    fig = draw_figure(tmp_path, data, "viridis", Normalize(0.0, 1.0), name="field.jpg",
-                      save_kwargs={"pil_kwargs": {"quality": 95}})
+    fig = draw_figure(
+        tmp_path, data, "viridis", Normalize(0.0, 1.0), name="field.jpg", save_kwargs={"pil_kwargs": {"quality": 95}}
+    )
     x0, y0, x1, y1 = fig.box
     rgb = read_image(fig.path, 10**8).rgb[y0:y1, x0:x1]
     scale = from_colormap("viridis", vmin=0.0, vmax=1.0)

@@ -1,4 +1,5 @@
 """Export: NetCDF and GeoTIFF written, read back as a GIS user would, and written atomically."""
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,17 @@ def _check_values(value, truth):
 def test_netcdf_cf_compressed_and_georeferenced(tmp_path, figure):
     fig, truth = figure
     out = tmp_path / "field.nc"
-    chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, extent=EXTENT,
-                        crs="EPSG:4326", output=out, units="K")
+    chromagrid.digitize(
+        fig.path,
+        cmap="viridis",
+        vmin=VMIN,
+        vmax=VMAX,
+        box=fig.box,
+        extent=EXTENT,
+        crs="EPSG:4326",
+        output=out,
+        units="K",
+    )
     with netCDF4.Dataset(out) as nc:
         assert nc.data_model == "NETCDF4"
         assert nc.Conventions == "CF-1.11"
@@ -84,8 +94,9 @@ def test_netcdf_cf_compressed_and_georeferenced(tmp_path, figure):
 def test_geotiff_crs_transform_nodata_deflate(tmp_path, figure):
     fig, truth = figure
     out = tmp_path / "field.tif"
-    chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, extent=EXTENT,
-                        crs="EPSG:4326", output=out)
+    chromagrid.digitize(
+        fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, extent=EXTENT, crs="EPSG:4326", output=out
+    )
     expected = _expected_transform(fig.box)
     with rasterio.open(out) as src:
         assert src.driver == "GTiff" and src.count == 1 and src.dtypes == ("float32",)
@@ -105,8 +116,16 @@ def test_geotiff_crs_transform_nodata_deflate(tmp_path, figure):
 def test_projected_crs(tmp_path, figure):
     fig, truth = figure
     extent = (-1_000_000.0, 3_000_000.0, 4_000_000.0, 7_000_000.0)  # metres, EPSG:3857
-    result = chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, extent=extent,
-                                 crs="EPSG:3857", output=[tmp_path / "m.tif", tmp_path / "m.nc"])
+    result = chromagrid.digitize(
+        fig.path,
+        cmap="viridis",
+        vmin=VMIN,
+        vmax=VMAX,
+        box=fig.box,
+        extent=extent,
+        crs="EPSG:3857",
+        output=[tmp_path / "m.tif", tmp_path / "m.nc"],
+    )
     assert result.grid["x"].attrs["standard_name"] == "projection_x_coordinate"
     assert result.grid["x"].attrs["units"] == "m"
     expected = _expected_transform(fig.box, extent)
@@ -120,8 +139,9 @@ def test_projected_crs(tmp_path, figure):
 def test_without_georeferencing_coordinates_are_pixel_indices(tmp_path, figure):
     fig, truth = figure
     x0, y0, x1, y1 = fig.box
-    result = chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box,
-                                 output=[tmp_path / "p.nc", tmp_path / "p.tif"])
+    result = chromagrid.digitize(
+        fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, output=[tmp_path / "p.nc", tmp_path / "p.tif"]
+    )
     np.testing.assert_array_equal(result.grid["x"].values, np.arange(x0, x1))
     np.testing.assert_array_equal(result.grid["y"].values, np.arange(y0, y1))
     ds = xr.open_dataset(tmp_path / "p.nc")
@@ -149,8 +169,9 @@ def test_new_outputs_are_readable_like_any_new_file(tmp_path, figure):
     fig, _ = figure
     umask = os.umask(0o022)
     os.umask(umask)
-    chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box,
-                        output=[tmp_path / "a.nc", tmp_path / "a.tif"])
+    chromagrid.digitize(
+        fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, output=[tmp_path / "a.nc", tmp_path / "a.tif"]
+    )
     for name in ("a.nc", "a.tif"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
     (tmp_path / "a.nc").chmod(0o640)  # a replaced file keeps its mode
@@ -173,8 +194,20 @@ def test_a_write_failing_midway_keeps_the_old_file(tmp_path, suffix):
     out = tmp_path / "out" / f"field{suffix}"
     out.parent.mkdir()
     out.write_bytes(b"the previous good output")
-    cmd = chromagrid_command() + ["decode", str(fig.path), "--cmap", "viridis", "--vmin", "0", "--vmax", "0.7",
-                                  "--box", *map(str, fig.box), "-o", str(out)]
+    cmd = chromagrid_command() + [
+        "decode",
+        str(fig.path),
+        "--cmap",
+        "viridis",
+        "--vmin",
+        "0",
+        "--vmax",
+        "0.7",
+        "--box",
+        *map(str, fig.box),
+        "-o",
+        str(out),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=_limit_file_size, timeout=120)
     assert done.returncode == 1
     error_lines = [line for line in done.stderr.splitlines() if line.startswith("chromagrid: error:")]
@@ -199,8 +232,9 @@ def test_output_under_a_file_fails_cleanly(tmp_path, figure):
     fig, _ = figure
     (tmp_path / "not-a-folder").write_text("x")
     with pytest.raises(OutputError, match="cannot create the output file") as info:
-        chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box,
-                            output=tmp_path / "not-a-folder" / "f.tif")
+        chromagrid.digitize(
+            fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, output=tmp_path / "not-a-folder" / "f.tif"
+        )
     assert isinstance(info.value, OSError)  # still an OSError for code that caught those
     assert (tmp_path / "not-a-folder").read_text() == "x"
 
@@ -223,8 +257,7 @@ def test_write_grid_roundtrip_keeps_attributes(tmp_path, figure):
     result = chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box)
     write_grid(result.grid, tmp_path / "g.nc")
     back = xr.open_dataset(tmp_path / "g.nc")
-    for key in ("source_image", "source_image_sha256", "colormap", "norm", "chromagrid_version",
-                "chromagrid_config"):
+    for key in ("source_image", "source_image_sha256", "colormap", "norm", "chromagrid_version", "chromagrid_config"):
         assert back.attrs[key] == result.grid.attrs[key]
     assert "distance" in back and back["distance"].dtype == np.float32
 
@@ -232,8 +265,16 @@ def test_write_grid_roundtrip_keeps_attributes(tmp_path, figure):
 def test_extent_with_y_growing_downward_is_stored_north_up(tmp_path, figure):
     """extent bottom=5, top=-5 (an image whose top row is the south): the grid and files are north-up."""
     fig, truth = figure
-    chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, extent=(0, 10, 5, -5),
-                        crs="EPSG:4326", output=[tmp_path / "s.tif", tmp_path / "s.nc"])
+    chromagrid.digitize(
+        fig.path,
+        cmap="viridis",
+        vmin=VMIN,
+        vmax=VMAX,
+        box=fig.box,
+        extent=(0, 10, 5, -5),
+        crs="EPSG:4326",
+        output=[tmp_path / "s.tif", tmp_path / "s.nc"],
+    )
     north_up = truth[::-1]
     with rasterio.open(tmp_path / "s.tif") as src:
         assert src.transform.almost_equals(Affine(10 / 240, 0, 0, 0, -10 / 240, 5))

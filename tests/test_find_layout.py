@@ -1,4 +1,5 @@
 """Tests for chromagrid.find.layout on figures drawn with matplotlib."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -319,8 +320,9 @@ def test_constrained_layout(tmp_path):
 def test_extend_triangles_dark_ends(tmp_path, orientation):
     """Extend triangles, and an outline that merges with the map's black end (magma)."""
     fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=150)
-    cb = fig.colorbar(ax.pcolormesh(_field(), cmap="magma", vmin=-1, vmax=1.5), ax=ax, extend="min",
-                      orientation=orientation)
+    cb = fig.colorbar(
+        ax.pcolormesh(_field(), cmap="magma", vmin=-1, vmax=1.5), ax=ax, extend="min", orientation=orientation
+    )
     tp, tc, panels, bars = _layout(fig, [ax], [cb.ax], tmp_path)
     _check_boxes([p.box for p in panels], tp)
     _check_boxes([b.box for b in bars], tc)

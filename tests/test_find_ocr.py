@@ -155,7 +155,13 @@ def test_degree_labels_whole_figure_dpi300():
         if deg is not None:
             found[round(deg[0])] = (deg[1], b)
     assert {k: v[0] for k, v in found.items() if k != 0} == {
-        -120: "lon", -60: "lon", 60: "lon", 120: "lon", -45: "lat", 45: "lat"}
+        -120: "lon",
+        -60: "lon",
+        60: "lon",
+        120: "lon",
+        -45: "lat",
+        45: "lat",
+    }
     # the box is in full-image pixels: it holds the centre of the label matplotlib drew
     bb = truth["120°W"].get_window_extent(renderer)
     cx, cy = (bb.x0 + bb.x1) / 2, height - (bb.y0 + bb.y1) / 2
@@ -234,8 +240,15 @@ def test_parse_number_keeps_plain_102():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("30°E", (30.0, "lon")), ("120°W", (-120.0, "lon")), ("45°S", (-45.0, "lat")),
-     ("45°N", (45.0, "lat")), ("0°", (0.0, "")), ("\u221230°", (-30.0, "")), ("15S", (-15.0, "lat"))],
+    [
+        ("30°E", (30.0, "lon")),
+        ("120°W", (-120.0, "lon")),
+        ("45°S", (-45.0, "lat")),
+        ("45°N", (45.0, "lat")),
+        ("0°", (0.0, "")),
+        ("\u221230°", (-30.0, "")),
+        ("15S", (-15.0, "lat")),
+    ],
 )
 def test_parse_degrees(text, expected):
     assert ocr.parse_degrees(text) == expected

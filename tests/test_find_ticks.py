@@ -4,6 +4,7 @@ Every expected value comes from matplotlib itself: the colorbar's and the axes' 
 give the value at any pixel position, so the value at the box edges handed to the reader is known
 exactly. Errors are asserted below 0.5 % of the span (the log10 span for a log norm).
 """
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,15 @@ class Drawn:
     def colorbar(self) -> Colorbar:
         """The colorbar strip as find_layout gives it (the box rounded as matplotlib places images)."""
         assert self.cbar_box is not None
-        return Colorbar(box=self.cbar_box, orientation=self.orientation, colors=np.zeros((2, 3), np.uint8),
-                        extend="neither", panels=(0,), confidence=1.0, evidence="test")
+        return Colorbar(
+            box=self.cbar_box,
+            orientation=self.orientation,
+            colors=np.zeros((2, 3), np.uint8),
+            extend="neither",
+            panels=(0,),
+            confidence=1.0,
+            evidence="test",
+        )
 
     def cbar_value(self, position: float) -> float:
         """The colorbar's value at a continuous image position along the strip."""
@@ -96,9 +104,21 @@ def _lat(v, _pos=None):
     return f"{abs(v):g}°{'N' if v >= 0 else 'S'}"
 
 
-def _draw(tmp_path, name: str, *, style: str = "default", dpi: int = 100, fmt: str = "png",
-          norm=None, data=None, orientation: str = "vertical", extent=None, degrees: bool = False,
-          blank: bool = False, ticks=None) -> Drawn:
+def _draw(
+    tmp_path,
+    name: str,
+    *,
+    style: str = "default",
+    dpi: int = 100,
+    fmt: str = "png",
+    norm=None,
+    data=None,
+    orientation: str = "vertical",
+    extent=None,
+    degrees: bool = False,
+    blank: bool = False,
+    ticks=None,
+) -> Drawn:
     data = np.linspace(0.0, 1.0, 600).reshape(20, 30) if data is None else data
     with plt.style.context(style):
         fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=dpi)
@@ -138,8 +158,7 @@ def figdir(tmp_path_factory):
 def map_figure(figdir):
     """Default style, 100 dpi, negative colorbar ticks (U+2212), a lon/lat extent with degree labels."""
     data = np.linspace(-3.0, 7.0, 600).reshape(20, 30)
-    return _draw(figdir, "map", data=data, norm=Normalize(-3.0, 7.0), extent=(-30.0, 40.0, 20.0, 60.0),
-                 degrees=True)
+    return _draw(figdir, "map", data=data, norm=Normalize(-3.0, 7.0), extent=(-30.0, 40.0, 20.0, 60.0), degrees=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,10 +190,10 @@ def test_fit_ticks_rejects_misread_label():
 
 
 def test_fit_ticks_log_chosen_for_decades():
-    ticks = [Tick(300.0 - 70.0 * i, 10.0 ** e, f"10^{e}", True) for i, e in enumerate(range(-3, 2))]
+    ticks = [Tick(300.0 - 70.0 * i, 10.0**e, f"10^{e}", True) for i, e in enumerate(range(-3, 2))]
     fit = fit_ticks(ticks)
     assert fit is not None and fit.norm == "log"
-    assert fit.value_at(300.0 - 35.0) == pytest.approx(10 ** -2.5)
+    assert fit.value_at(300.0 - 35.0) == pytest.approx(10**-2.5)
 
 
 def test_fit_ticks_linear_kept_for_positive_linear_ticks():
@@ -218,8 +237,14 @@ def test_vertical_linear_negative_ticks(map_figure):
 
 
 def test_horizontal_colorbar_dpi72(figdir):
-    d = _draw(figdir, "horizontal72", dpi=72, orientation="horizontal", norm=Normalize(0.0, 50.0),
-              data=np.linspace(0, 50, 600).reshape(20, 30))
+    d = _draw(
+        figdir,
+        "horizontal72",
+        dpi=72,
+        orientation="horizontal",
+        norm=Normalize(0.0, 50.0),
+        data=np.linspace(0, 50, 600).reshape(20, 30),
+    )
     sc = read_colorbar_ticks(d.rgb, d.colorbar())
     assert sc is not None and sc.side == "bottom"
     assert _span_err((sc.vmin, sc.vmax), d.cbar_ends()) < TOL
@@ -236,8 +261,14 @@ def test_log_colorbar_dpi200(figdir):
 
 @pytest.mark.parametrize("style,fmt", [("classic", "png"), ("dark_background", "jpeg")])
 def test_styles(figdir, style, fmt):
-    d = _draw(figdir, f"style_{style}", style=style, fmt=fmt, norm=Normalize(-1.0, 1.0),
-              data=np.linspace(-1, 1, 600).reshape(20, 30))
+    d = _draw(
+        figdir,
+        f"style_{style}",
+        style=style,
+        fmt=fmt,
+        norm=Normalize(-1.0, 1.0),
+        data=np.linspace(-1, 1, 600).reshape(20, 30),
+    )
     sc = read_colorbar_ticks(d.rgb, d.colorbar())
     assert sc is not None, style
     assert _span_err((sc.vmin, sc.vmax), d.cbar_ends()) < TOL
@@ -264,8 +295,13 @@ def test_offset_text_applied(figdir):
 
 def test_no_tick_marks_label_centres(figdir):
     """Tick marks of length 0: the labels' centres place the ticks (less precise, lower confidence)."""
-    d = _draw(figdir, "nomarks", norm=Normalize(-5.0, 5.0), data=np.linspace(-5, 5, 600).reshape(20, 30),
-              style="seaborn-v0_8-whitegrid")
+    d = _draw(
+        figdir,
+        "nomarks",
+        norm=Normalize(-5.0, 5.0),
+        data=np.linspace(-5, 5, 600).reshape(20, 30),
+        style="seaborn-v0_8-whitegrid",
+    )
     sc = read_colorbar_ticks(d.rgb, d.colorbar())
     assert sc is not None
     assert not any(t.mark for t in sc.fit.ticks)

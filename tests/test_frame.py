@@ -1,4 +1,5 @@
 """The axes frame along the plot box's edges: found, taken out, and the same in tiled runs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,16 @@ def known_cells() -> np.ndarray:
 @pytest.fixture
 def greys_figure(tmp_path):
     """Greys (its top colour is the frame's black) drawn in 4-pixel cells inside a black axes frame."""
-    return draw_figure(tmp_path, known_cells(), "Greys", Normalize(0, 1), frame=True, size=(400, 300),
-                       axes=(0.1, 0.1, 0.6, 0.8), colorbar=None)
+    return draw_figure(
+        tmp_path,
+        known_cells(),
+        "Greys",
+        Normalize(0, 1),
+        frame=True,
+        size=(400, 300),
+        axes=(0.1, 0.1, 0.6, 0.8),
+        colorbar=None,
+    )
 
 
 def errors(value: np.ndarray, depth: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -48,8 +57,11 @@ def test_frame_found_on_every_side(greys_figure):
 
 
 def test_edge_pixels_decode_as_well_as_inner_ones_only_with_the_frame_taken_out(greys_figure):
-    config = {"input": str(greys_figure.path), "box": list(greys_figure.box),
-              "scale": {"cmap": "Greys", "vmin": 0, "vmax": 1}}
+    config = {
+        "input": str(greys_figure.path),
+        "box": list(greys_figure.box),
+        "scale": {"cmap": "Greys", "vmin": 0, "vmax": 1},
+    }
     edge, inner = errors(chromagrid.run(config).grid["value"].values)
     # inside: 8-bit colours that several of Greys' 256 entries share decode to their mean (up to ~3 entries off)
     assert inner.max() < 3 / 256
@@ -64,6 +76,7 @@ def test_no_frame_on_a_frameless_image_with_a_uniform_edge(tmp_path):
     data = (np.sin(x / 9) * np.cos(y / 13) + 1) / 2  # column 0 is 0.5 all the way down
     path = tmp_path / "field.png"
     import matplotlib.pyplot as plt
+
     plt.imsave(path, data, cmap="viridis", vmin=0, vmax=1)
     rgb = np.asarray(Image.open(path).convert("RGB"))
     assert not find_frame(rgb, (0, 0, 120, 100))
@@ -96,8 +109,13 @@ def test_tiled_decode_takes_the_frame_out_as_the_untiled_one(greys_figure, overl
     image = read_image(greys_figure.path)
     box = greys_figure.box
     x0, y0, x1, y1 = box
-    cfg = validate_config({"input": str(greys_figure.path), "scale": {"cmap": "Greys", "vmin": 0, "vmax": 1},
-                           "decode": {"overlays": overlays}})
+    cfg = validate_config(
+        {
+            "input": str(greys_figure.path),
+            "scale": {"cmap": "Greys", "vmin": 0, "vmax": 1},
+            "decode": {"overlays": overlays},
+        }
+    )
     scale = from_colormap("Greys", "linear", 0, 1)
     whole = pipeline.decode_box(cfg, image.rgb[y0:y1, x0:x1], scale, frame=find_frame(image.rgb, box))
     tiled = tiles.decode_tiled(tiles.TiledImage.from_arrays(image.rgb), scale, cfg, box, tile=37)

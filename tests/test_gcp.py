@@ -1,4 +1,5 @@
 """Ground control points: each transform's fit, minimum counts, residuals, QGIS .points files, the CLI."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,12 @@ def _linear(p):
 
 def _helmert(p, angle=0.3, scale=2500.0):
     c, r = p[:, 0], -p[:, 1]  # map y up, rows down
-    return np.column_stack([4e6 + scale * (math.cos(angle) * c - math.sin(angle) * r),
-                            3e6 + scale * (math.sin(angle) * c + math.cos(angle) * r)])
+    return np.column_stack(
+        [
+            4e6 + scale * (math.cos(angle) * c - math.sin(angle) * r),
+            3e6 + scale * (math.sin(angle) * c + math.cos(angle) * r),
+        ]
+    )
 
 
 def _affine(p):
@@ -56,8 +61,9 @@ def _poly2(p):
 
 def _poly3(p):
     c, r = p[:, 0], p[:, 1]
-    return np.column_stack([4e6 + 2500.0 * c + 0.004 * c ** 3 - 0.5 * c * r,
-                            3e6 - 2000.0 * r + 0.003 * c * r * r + 0.8 * r * r])
+    return np.column_stack(
+        [4e6 + 2500.0 * c + 0.004 * c**3 - 0.5 * c * r, 3e6 - 2000.0 * r + 0.003 * c * r * r + 0.8 * r * r]
+    )
 
 
 def _projective(p):
@@ -66,8 +72,14 @@ def _projective(p):
     return np.column_stack([(4e6 + 2500.0 * c + 200.0 * r) / w, (3e6 + 100.0 * c - 2000.0 * r) / w])
 
 
-FAMILIES = {"linear": _linear, "helmert": _helmert, "polynomial1": _affine, "polynomial2": _poly2,
-            "polynomial3": _poly3, "projective": _projective}
+FAMILIES = {
+    "linear": _linear,
+    "helmert": _helmert,
+    "polynomial1": _affine,
+    "polynomial2": _poly2,
+    "polynomial3": _poly3,
+    "projective": _projective,
+}
 
 
 def _gcps(pixels, fn):
@@ -128,10 +140,10 @@ def test_residuals_match_a_known_distortion():
     got_px = np.array([[r["dx_px"], r["dy_px"]] for r in report.rows])
     np.testing.assert_allclose(got_px, expected_px, atol=1e-9)
     np.testing.assert_allclose([r["total_px"] for r in report.rows], np.hypot(*expected_px.T), atol=1e-9)
-    assert report.rmse_map == pytest.approx(math.sqrt((d ** 2).sum() / n))
-    assert report.rmse_px == pytest.approx(math.sqrt((expected_px ** 2).sum() / n))
+    assert report.rmse_map == pytest.approx(math.sqrt((d**2).sum() / n))
+    assert report.rmse_px == pytest.approx(math.sqrt((expected_px**2).sum() / n))
     # QGIS's "mean error": the same squares over (n - 3) degrees of freedom
-    assert report.mean_error_px == pytest.approx(math.sqrt((expected_px ** 2).sum() / (n - 3)))
+    assert report.mean_error_px == pytest.approx(math.sqrt((expected_px**2).sum() / (n - 3)))
 
 
 @pytest.mark.parametrize("name", TRANSFORMS)
@@ -166,6 +178,7 @@ def test_disabled_gcps_are_left_out_of_the_fit_but_reported():
 
 def test_helmert_follows_a_y_axis_that_grows_downward():
     """A similarity cannot mirror: when map y grows with the row (a depth axis), it is fitted on (col, row)."""
+
     def down(p):
         return np.column_stack([10.0 + 0.5 * p[:, 0], 100.0 + 0.5 * p[:, 1]])
 
@@ -205,11 +218,11 @@ QGIS_WKT_3035 = (
     'CS[Cartesian,2],AXIS["northing (Y)",north,ORDER[1],LENGTHUNIT["metre",1]],'
     'AXIS["easting (X)",east,ORDER[2],LENGTHUNIT["metre",1]],USAGE[SCOPE["Statistical analysis."],'
     'AREA["Europe - European Union (EU) countries and candidates. Europe - onshore and offshore: Albania; '
-    'Andorra; Austria; Belgium; Bosnia and Herzegovina; Bulgaria; Croatia; Cyprus; Czechia; Denmark; Estonia; '
-    'Faroe Islands; Finland; France; Germany; Gibraltar; Greece; Hungary; Iceland; Ireland; Italy; Kosovo; '
-    'Latvia; Liechtenstein; Lithuania; Luxembourg; Malta; Monaco; Montenegro; Netherlands; North Macedonia; '
-    'Norway including Svalbard and Jan Mayen; Poland; Portugal including Madeira and Azores; Romania; San '
-    'Marino; Serbia; Slovakia; Slovenia; Spain including Canary Islands; Sweden; Switzerland; Turkey; United '
+    "Andorra; Austria; Belgium; Bosnia and Herzegovina; Bulgaria; Croatia; Cyprus; Czechia; Denmark; Estonia; "
+    "Faroe Islands; Finland; France; Germany; Gibraltar; Greece; Hungary; Iceland; Ireland; Italy; Kosovo; "
+    "Latvia; Liechtenstein; Lithuania; Luxembourg; Malta; Monaco; Montenegro; Netherlands; North Macedonia; "
+    "Norway including Svalbard and Jan Mayen; Poland; Portugal including Madeira and Azores; Romania; San "
+    "Marino; Serbia; Slovakia; Slovenia; Spain including Canary Islands; Sweden; Switzerland; Turkey; United "
     'Kingdom (UK) including Channel Islands and Isle of Man; Vatican City State."],'
     'BBOX[24.6,-35.58,84.73,44.83]],ID["EPSG",3035]]'
 )
@@ -250,8 +263,12 @@ def test_points_round_trip_byte_for_byte(tmp_path):
 
 def test_written_residuals_use_qgis_columns_and_units():
     """dX, dY, residual hold the pixel residuals (QGIS's default units); rows stay negated."""
-    gcps = [GCP(10.0, 20.0, 1.0, 2.0), GCP(30.0, 20.0, 3.0, 2.0), GCP(10.0, 60.0, 1.0, -2.0),
-            GCP(30.0, 60.0, 3.5, -2.0)]
+    gcps = [
+        GCP(10.0, 20.0, 1.0, 2.0),
+        GCP(30.0, 20.0, 3.0, 2.0),
+        GCP(10.0, 60.0, 1.0, -2.0),
+        GCP(30.0, 60.0, 3.5, -2.0),
+    ]
     report = gcp_residuals(fit_transform("polynomial1", gcps), gcps)
     lines = format_points(gcps, None, report).splitlines()
     assert lines[0] == "#CRS: " and lines[1] == POINTS_HEADER
@@ -267,8 +284,10 @@ def test_written_residuals_use_qgis_columns_and_units():
 def test_older_tab_separated_points_without_crs():
     text = "mapX\tmapY\tpixelX\tpixelY\n10\t20\t1\t-2\n11\t21\t3\t-4\n"
     gcps, crs = parse_points(text)
-    assert crs is None and [(g.col, g.row, g.x, g.y, g.enabled) for g in gcps] == [(1, 2, 10, 20, True),
-                                                                                      (3, 4, 11, 21, True)]
+    assert crs is None and [(g.col, g.row, g.x, g.y, g.enabled) for g in gcps] == [
+        (1, 2, 10, 20, True),
+        (3, 4, 11, 21, True),
+    ]
 
 
 def test_bad_points_files_say_where(tmp_path):
@@ -290,13 +309,15 @@ def test_linear_and_log_axes_from_two_ticks():
     np.testing.assert_allclose(x.value([30.0, 150.0, 270.0]), [-10.0, 2.0, 14.0])
     np.testing.assert_allclose(x.position([2.0]), [150.0])
     log = Axis(((30.0, 1.0), (270.0, 1000.0)), "log")  # 80 pixels a decade
-    np.testing.assert_allclose(log.value([30.0, 110.0, 190.0, 230.0]), [1.0, 10.0, 100.0, 10 ** 2.5])
+    np.testing.assert_allclose(log.value([30.0, 110.0, 190.0, 230.0]), [1.0, 10.0, 100.0, 10**2.5])
     np.testing.assert_allclose(log.position([10.0]), [110.0])
     down = Axis(((30.0, 0.0), (210.0, 900.0)))  # a y axis whose values grow downward
     assert axes_extent(x, down, (30, 30, 270, 210)) == (-10.0, 14.0, 900.0, 0.0)
-    for ticks, scale, message in [(((5, 1), (5, 2)), "linear", "same pixel position"),
-                                  (((5, 1), (9, 1)), "linear", "same value"),
-                                  (((5, 0), (9, 10)), "log", "needs tick values > 0")]:
+    for ticks, scale, message in [
+        (((5, 1), (5, 2)), "linear", "same pixel position"),
+        (((5, 1), (9, 1)), "linear", "same value"),
+        (((5, 0), (9, 10)), "log", "needs tick values > 0"),
+    ]:
         with pytest.raises(ConfigError, match=message):
             Axis(ticks, scale)
 
@@ -334,8 +355,21 @@ def test_cli_georef_too_few_gcps_and_write_points(tmp_path, capsys):
     assert main(["georef", str(image), "--transform", "polynomial3"]) == 1
     assert "transform polynomial3 needs at least 10 enabled GCPs, got 8" in capsys.readouterr().err
     out = tmp_path / "with-residuals.points"
-    assert main(["georef", str(image), "--gcps", str(tmp_path / "figure.png.points"), "--transform",
-                 "polynomial1", "--write-points", str(out)]) == 0
+    assert (
+        main(
+            [
+                "georef",
+                str(image),
+                "--gcps",
+                str(tmp_path / "figure.png.points"),
+                "--transform",
+                "polynomial1",
+                "--write-points",
+                str(out),
+            ]
+        )
+        == 0
+    )
     gcps, crs = read_points(out)
     assert crs.to_epsg() == 3035 and len(gcps) == 8
     assert max(float(line.split(",")[7]) for line in out.read_text().splitlines()[2:]) > 0.1
@@ -343,8 +377,11 @@ def test_cli_georef_too_few_gcps_and_write_points(tmp_path, capsys):
 
 def test_console_script_georef(tmp_path):
     image = _points_file(tmp_path)
-    done = subprocess.run(chromagrid_command() + ["georef", str(image), "--gcps", str(image) + ".points",
-                                                  "--transform", "polynomial2"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        chromagrid_command() + ["georef", str(image), "--gcps", str(image) + ".points", "--transform", "polynomial2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "RMSE" in done.stdout and "QGIS mean error" in done.stdout

@@ -3,6 +3,7 @@
 Every figure is drawn with matplotlib from a known field over a known extent in a known CRS; the tests
 digitize it and compare the coordinates and values chromagrid recovers with the ones that were drawn.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,17 @@ LAEA = (3_500_000.0, 4_700_000.0, 2_600_000.0, 3_500_000.0)  # EPSG:3035: 100 km
 
 
 def _draw(folder, extent, name="figure.png"):
-    fig = draw_figure(folder, DATA, "viridis", Normalize(0, VMAX), extent=extent, name=name, size=(300, 240),
-                      axes=(0.1, 0.125, 0.8, 0.75), colorbar=None)
+    fig = draw_figure(
+        folder,
+        DATA,
+        "viridis",
+        Normalize(0, VMAX),
+        extent=extent,
+        name=name,
+        size=(300, 240),
+        axes=(0.1, 0.125, 0.8, 0.75),
+        colorbar=None,
+    )
     assert fig.box == BOX
     return fig.path
 
@@ -55,8 +65,10 @@ def _world(extent, col, row):
     """Map coordinates of an image pixel position (continuous, corner convention) on the figure."""
     left, right, bottom, top = extent
     x0, y0, x1, y1 = BOX
-    return (left + (np.asarray(col) - x0) * (right - left) / (x1 - x0),
-            top - (np.asarray(row) - y0) * (top - bottom) / (y1 - y0))
+    return (
+        left + (np.asarray(col) - x0) * (right - left) / (x1 - x0),
+        top - (np.asarray(row) - y0) * (top - bottom) / (y1 - y0),
+    )
 
 
 def _cell_centres(extent):
@@ -70,8 +82,11 @@ def _cell_centres(extent):
 def _values_at(grid: xr.Dataset, points: np.ndarray) -> np.ndarray:
     """The grid's value at each world point (nearest cell)."""
     flat = points.reshape(-1, 2)
-    v = grid["value"].sel(x=xr.DataArray(flat[:, 0], dims="p"), y=xr.DataArray(flat[:, 1], dims="p"),
-                          method="nearest").values
+    v = (
+        grid["value"]
+        .sel(x=xr.DataArray(flat[:, 0], dims="p"), y=xr.DataArray(flat[:, 1], dims="p"), method="nearest")
+        .values
+    )
     return v.reshape(points.shape[:-1])
 
 
@@ -100,8 +115,16 @@ def test_axis_calibration_recovers_coordinates_and_values(tmp_path, figures, kin
     # two ticks per axis, inside the box, at known pixel positions
     (xa, xb), (ya, yb) = _world(extent, [60.0, 250.0], [40.5, 200.0])
     axes = {"x": [[60.0, float(xa)], [250.0, float(xb)]], "y": [[40.5, float(ya)], [200.0, float(yb)]]}
-    result = chromagrid.digitize(figures[kind], cmap="viridis", vmin=0, vmax=VMAX, box=BOX, axes=axes, crs=crs,
-                                 output=[tmp_path / "f.nc", tmp_path / "f.tif"])
+    result = chromagrid.digitize(
+        figures[kind],
+        cmap="viridis",
+        vmin=0,
+        vmax=VMAX,
+        box=BOX,
+        axes=axes,
+        crs=crs,
+        output=[tmp_path / "f.nc", tmp_path / "f.tif"],
+    )
     grid = result.grid
     xs, ys = _expected_centres(extent)
     cell = (extent[1] - extent[0]) / 240
@@ -122,8 +145,15 @@ def test_log_axis(tmp_path):
     fig = plt.figure(figsize=(3.0, 2.4), dpi=100)
     ax = fig.add_axes((0.1, 0.125, 0.8, 0.75))
     ax.set_xscale("log")
-    ax.pcolormesh(np.logspace(0, 3, 13), np.linspace(0, 90, 10), DATA[::-1], cmap="viridis",
-                  norm=Normalize(0, VMAX), antialiased=False, edgecolors="none")
+    ax.pcolormesh(
+        np.logspace(0, 3, 13),
+        np.linspace(0, 90, 10),
+        DATA[::-1],
+        cmap="viridis",
+        norm=Normalize(0, VMAX),
+        antialiased=False,
+        edgecolors="none",
+    )
     ax.set_xlim(1, 1000)
     ax.set_ylim(0, 90)
     ax.set_axis_off()
@@ -133,10 +163,16 @@ def test_log_axis(tmp_path):
     path = tmp_path / "log.png"
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    axes = {"x": [[float(c1), 1.0], [float(c1000), 1000.0]], "x_scale": "log",
-            "y": [[float(height - r0), 0.0], [float(height - r90), 90.0]], "x_units": "Hz", "y_units": "m"}
-    result = chromagrid.digitize(path, cmap="viridis", vmin=0, vmax=VMAX, box=BOX, axes=axes,
-                                 output=tmp_path / "log.nc")
+    axes = {
+        "x": [[float(c1), 1.0], [float(c1000), 1000.0]],
+        "x_scale": "log",
+        "y": [[float(height - r0), 0.0], [float(height - r90), 90.0]],
+        "x_units": "Hz",
+        "y_units": "m",
+    }
+    result = chromagrid.digitize(
+        path, cmap="viridis", vmin=0, vmax=VMAX, box=BOX, axes=axes, output=tmp_path / "log.nc"
+    )
     grid = result.grid
     np.testing.assert_allclose(grid["x"].values, 10.0 ** ((np.arange(240) + 0.5) / 80), rtol=1e-12)
     np.testing.assert_allclose(grid["y"].values, 90 - (np.arange(180) + 0.5) * 0.5, atol=1e-12)
@@ -147,19 +183,18 @@ def test_log_axis(tmp_path):
     back = xr.open_dataset(tmp_path / "log.nc")
     np.testing.assert_allclose(back["x"].values, grid["x"].values)
     # the field at x = 10**1.125 (cell 4 of 12) and depth 45 m (row 4 from the top): DATA[4, 4]
-    assert float(back["value"].sel(x=10 ** 1.125, y=45.0 - 0.25, method="nearest")) == pytest.approx(DATA[4, 4],
-                                                                                                  abs=BIN)
+    assert float(back["value"].sel(x=10**1.125, y=45.0 - 0.25, method="nearest")) == pytest.approx(DATA[4, 4], abs=BIN)
     with pytest.raises(ConfigError, match="log axis gives no affine transform for a GeoTIFF"):
-        chromagrid.digitize(path, cmap="viridis", vmin=0, vmax=VMAX, box=BOX, axes=axes,
-                            output=tmp_path / "log.tif")
+        chromagrid.digitize(path, cmap="viridis", vmin=0, vmax=VMAX, box=BOX, axes=axes, output=tmp_path / "log.tif")
 
 
 def test_y_axis_growing_downward(tmp_path):
     """A depth section: y (depth, m) grows downward in the figure. The grid comes out with y falling along rows."""
     path = _draw(tmp_path, (0.0, 120.0, 90.0, 0.0), "depth.png")  # matplotlib: bottom=90 > top=0
     axes = {"x": [[30.0, 0.0], [270.0, 120.0]], "y": [[30.0, 0.0], [210.0, 90.0]]}  # row 30 is depth 0
-    result = chromagrid.digitize(path, cmap="viridis", vmin=0, vmax=VMAX, box=BOX, axes=axes,
-                                 output=[tmp_path / "d.nc", tmp_path / "d.tif"])
+    result = chromagrid.digitize(
+        path, cmap="viridis", vmin=0, vmax=VMAX, box=BOX, axes=axes, output=[tmp_path / "d.nc", tmp_path / "d.tif"]
+    )
     grid = result.grid
     np.testing.assert_allclose(grid["y"].values, 90 - (np.arange(180) + 0.5) * 0.5, atol=1e-12)
     # row 0 of the grid is the deepest: the figure's bottom row, DATA[-1]
@@ -174,8 +209,16 @@ def test_y_axis_growing_downward(tmp_path):
 def test_extent_with_bottom_above_top_in_a_crs(tmp_path, figures):
     """A south-up map given as an extent whose bottom is north of its top: written north-up."""
     left, right, bottom, top = LAEA
-    result = chromagrid.digitize(figures["laea"], cmap="viridis", vmin=0, vmax=VMAX, box=BOX,
-                                 extent=(left, right, top, bottom), crs="EPSG:3035", output=tmp_path / "s.tif")
+    result = chromagrid.digitize(
+        figures["laea"],
+        cmap="viridis",
+        vmin=0,
+        vmax=VMAX,
+        box=BOX,
+        extent=(left, right, top, bottom),
+        crs="EPSG:3035",
+        output=tmp_path / "s.tif",
+    )
     assert np.all(np.diff(result.grid["y"].values) < 0)
     with rasterio.open(tmp_path / "s.tif") as src:
         assert src.transform.e < 0
@@ -190,8 +233,17 @@ def test_extent_with_bottom_above_top_in_a_crs(tmp_path, figures):
 def test_every_transform_on_an_axis_aligned_figure(tmp_path, figures, transform):
     """GCPs picked on an upright figure: every transform finds the exact affine and writes it unwarped."""
     rows = _gcp_rows(LAEA)
-    result = chromagrid.digitize(figures["laea"], cmap="viridis", vmin=0, vmax=VMAX, box=BOX, gcps=rows,
-                                 transform=transform, crs="EPSG:3035", output=tmp_path / "g.nc")
+    result = chromagrid.digitize(
+        figures["laea"],
+        cmap="viridis",
+        vmin=0,
+        vmax=VMAX,
+        box=BOX,
+        gcps=rows,
+        transform=transform,
+        crs="EPSG:3035",
+        output=tmp_path / "g.nc",
+    )
     grid = result.grid
     xs, ys = _expected_centres(LAEA)
     np.testing.assert_allclose(grid["x"].values, xs, rtol=0, atol=1e-9 * 5000)  # a billionth of a cell
@@ -240,8 +292,17 @@ def rotated(tmp_path_factory, figures):
 @pytest.mark.parametrize("transform", ["helmert", "polynomial1", "polynomial2", "polynomial3", "projective", "tps"])
 def test_rotated_figure_is_warped_by_every_transform(tmp_path, rotated, transform):
     path, rows = rotated
-    result = chromagrid.digitize(path, cmap="viridis", vmin=0, vmax=VMAX, gcps=rows, transform=transform,
-                                 crs="EPSG:4326", resolution=0.1, output=tmp_path / "r.nc")
+    result = chromagrid.digitize(
+        path,
+        cmap="viridis",
+        vmin=0,
+        vmax=VMAX,
+        gcps=rows,
+        transform=transform,
+        crs="EPSG:4326",
+        resolution=0.1,
+        output=tmp_path / "r.nc",
+    )
     grid = result.grid
     assert result.georef["warped"] is True and "warped with GDAL" in grid.attrs["georef_grid"]
     assert grid.attrs["georef_resampling"] == "nearest"
@@ -249,14 +310,16 @@ def test_rotated_figure_is_warped_by_every_transform(tmp_path, rotated, transfor
     np.testing.assert_allclose(np.diff(grid["x"].values), 0.1, atol=1e-12)
     _assert_field(grid, GEO)
     values = grid["value"].values
-    assert np.isin(np.round(values[np.isfinite(values)] / BIN), np.round(DATA / BIN) + np.arange(-1, 2)[:, None, None]
-                   ).all()  # nearest resampling invents no value
+    assert np.isin(
+        np.round(values[np.isfinite(values)] / BIN), np.round(DATA / BIN) + np.arange(-1, 2)[:, None, None]
+    ).all()  # nearest resampling invents no value
 
 
 def test_a_transform_that_cannot_rotate_reports_it(rotated):
     path, rows = rotated
-    result = chromagrid.digitize(path, cmap="viridis", vmin=0, vmax=VMAX, gcps=rows, transform="linear",
-                                 crs="EPSG:4326")
+    result = chromagrid.digitize(
+        path, cmap="viridis", vmin=0, vmax=VMAX, gcps=rows, transform="linear", crs="EPSG:4326"
+    )
     assert result.georef["gcps"]["rmse_px"] > 5.0
     assert result.grid.attrs["gcp_rmse_pixels"] == pytest.approx(result.georef["gcps"]["rmse_px"])
 
@@ -265,12 +328,21 @@ def test_a_transform_that_cannot_rotate_reports_it(rotated):
 def test_lonlat_gcps_on_a_projected_figure_reprojected_back(tmp_path, figures, transform):
     """A figure drawn in EPSG:3035, GCPs given in lon/lat: a curved mapping, warped and reprojected to EPSG:3035."""
     rows = _gcp_rows(LAEA, n=20, seed=2)
-    lon, lat = Transformer.from_crs(3035, 4326, always_xy=True).transform([r[2] for r in rows],
-                                                                         [r[3] for r in rows])
+    lon, lat = Transformer.from_crs(3035, 4326, always_xy=True).transform([r[2] for r in rows], [r[3] for r in rows])
     lonlat = [[r[0], r[1], float(x), float(y)] for r, x, y in zip(rows, lon, lat)]
-    result = chromagrid.digitize(figures["laea"], cmap="viridis", vmin=0, vmax=VMAX, box=BOX, gcps=lonlat,
-                                 transform=transform, crs="EPSG:4326", target_crs="EPSG:3035", resolution=5000,
-                                 output=[tmp_path / "p.nc", tmp_path / "p.tif"])
+    result = chromagrid.digitize(
+        figures["laea"],
+        cmap="viridis",
+        vmin=0,
+        vmax=VMAX,
+        box=BOX,
+        gcps=lonlat,
+        transform=transform,
+        crs="EPSG:4326",
+        target_crs="EPSG:3035",
+        resolution=5000,
+        output=[tmp_path / "p.nc", tmp_path / "p.tif"],
+    )
     grid = result.grid
     assert result.georef["crs"] == "EPSG:4326" and result.georef["target_crs"] == "EPSG:3035"
     assert result.georef["gcps"]["rmse_px"] < 0.5
@@ -285,11 +357,16 @@ def test_lonlat_gcps_on_a_projected_figure_reprojected_back(tmp_path, figures, t
 def test_gcps_from_a_qgis_points_file_in_a_config(tmp_path, figures):
     """A config naming a .points file (relative to the config); the CRS comes from the file's #CRS line."""
     rows = _gcp_rows(LAEA, n=8)
-    write_points(tmp_path / "gcps" / "laea.png.points", [GCP(*r) for r in rows],
-                 chromagrid.geo.georef.parse_crs("EPSG:3035"))
-    config = {"input": str(figures["laea"]), "box": list(BOX), "output": "out/field.nc",
-              "scale": {"cmap": "viridis", "vmin": 0, "vmax": VMAX},
-              "georef": {"gcps_file": "gcps/laea.png.points", "transform": "polynomial1"}}
+    write_points(
+        tmp_path / "gcps" / "laea.png.points", [GCP(*r) for r in rows], chromagrid.geo.georef.parse_crs("EPSG:3035")
+    )
+    config = {
+        "input": str(figures["laea"]),
+        "box": list(BOX),
+        "output": "out/field.nc",
+        "scale": {"cmap": "viridis", "vmin": 0, "vmax": VMAX},
+        "georef": {"gcps_file": "gcps/laea.png.points", "transform": "polynomial1"},
+    }
     (tmp_path / "run.yaml").write_text(yaml.safe_dump(config))
     result = chromagrid.run(tmp_path / "run.yaml")
     assert chromagrid.geo.georef.grid_crs(result.grid).to_epsg() == 3035
@@ -307,14 +384,31 @@ def test_residuals_of_a_known_distortion_reach_the_outputs_and_the_report(tmp_pa
     moved = rows.copy()
     moved[:, 2:] += d
     out = tmp_path / "res.nc"
-    args = ["decode", str(figures["geo"]), "--cmap", "viridis", "--vmin", "0", "--vmax", str(VMAX),
-            "--box", *map(str, BOX), "--crs", "EPSG:4326", "--transform", "polynomial1", "-o", str(out), "--json"]
+    args = [
+        "decode",
+        str(figures["geo"]),
+        "--cmap",
+        "viridis",
+        "--vmin",
+        "0",
+        "--vmax",
+        str(VMAX),
+        "--box",
+        *map(str, BOX),
+        "--crs",
+        "EPSG:4326",
+        "--transform",
+        "polynomial1",
+        "-o",
+        str(out),
+        "--json",
+    ]
     for row in moved:
         args += ["--gcp", *map(repr, row.tolist())]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     g = report["georef"]["gcps"]
-    expected_rmse = math.sqrt((d ** 2).sum() / 10)
+    expected_rmse = math.sqrt((d**2).sum() / 10)
     assert g["rmse_map"] == pytest.approx(expected_rmse, rel=1e-6)
     np.testing.assert_allclose([r["dx_map"] for r in g["gcps"]], -d[:, 0], atol=1e-9)
     np.testing.assert_allclose([r["dy_map"] for r in g["gcps"]], -d[:, 1], atol=1e-9)
@@ -329,9 +423,37 @@ def test_residuals_of_a_known_distortion_reach_the_outputs_and_the_report(tmp_pa
 def test_cli_decode_with_axis_flags(tmp_path, figures, capsys):
     (xa, xb), (ya, yb) = _world(GEO, [30.0, 270.0], [30.0, 210.0])
     out = tmp_path / "a.tif"
-    assert main(["decode", str(figures["geo"]), "--cmap", "viridis", "--vmin", "0", "--vmax", str(VMAX),
-                 "--box", *map(str, BOX), "--axis-x", "30", str(xa), "270", str(xb),
-                 "--axis-y", "30", str(ya), "210", str(yb), "--crs", "EPSG:4326", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "decode",
+                str(figures["geo"]),
+                "--cmap",
+                "viridis",
+                "--vmin",
+                "0",
+                "--vmax",
+                str(VMAX),
+                "--box",
+                *map(str, BOX),
+                "--axis-x",
+                "30",
+                str(xa),
+                "270",
+                str(xb),
+                "--axis-y",
+                "30",
+                str(ya),
+                "210",
+                str(yb),
+                "--crs",
+                "EPSG:4326",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "exact affine" in capsys.readouterr().out
     with rasterio.open(out) as src:
         assert src.transform.almost_equals(Affine(0.1, 0, -12, 0, -0.1, 54))
@@ -345,8 +467,10 @@ def test_georef_config_mistakes_fail_up_front(tmp_path):
         ({"extent": [0, 1, 0, 1], "target_crs": "EPSG:3035"}, "target_crs needs crs"),
         ({"extent": [0, 1, 0, 1], "crs": "EPSG:4326", "target_crs": "EPSG:99999999"}, "target_crs"),
         ({"extent": [0, 1, 0, 1], "resampling": "splines"}, "resampling"),
-        ({"axes": {"x": [[0, 1], [10, 100]], "y": [[0, 0], [10, 1]], "x_scale": "log"}, "crs": "EPSG:4326"},
-         "a log axis gives a grid on the figure's own pixels: remove crs"),
+        (
+            {"axes": {"x": [[0, 1], [10, 100]], "y": [[0, 0], [10, 1]], "x_scale": "log"}, "crs": "EPSG:4326"},
+            "a log axis gives a grid on the figure's own pixels: remove crs",
+        ),
         ({"resolution": 10}, "resolution needs georeferencing"),
         ({"gcps_file": str(tmp_path / "none.points")}, "GCP file not found"),
     ]

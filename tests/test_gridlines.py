@@ -1,4 +1,5 @@
 """Gridlines drawn over the data (ggplot-like styles): found at the ticks, interpolated across, tiled alike."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -23,7 +24,7 @@ SHAPE = (40, 50)
 
 
 def known_field() -> np.ndarray:
-    y, x = np.mgrid[0:SHAPE[0], 0:SHAPE[1]]
+    y, x = np.mgrid[0 : SHAPE[0], 0 : SHAPE[1]]
     return 0.5 + 0.4 * np.sin(x / 6.0) * np.cos(y / 8.0)
 
 
@@ -36,8 +37,9 @@ def draw(tmp_path, style: str, cmap: str = "Greys", name: str = "figure.png"):
         ax.imshow(known_field(), cmap=cmap, norm=Normalize(0, 1), interpolation="nearest", aspect="auto")
         box = pixel_box(fig, ax)
         height = fig.canvas.get_width_height()[1]
-        rows = [height - ax.transData.transform((0, t))[1] - box[1] for t in ax.get_yticks()
-                if -0.5 < t < SHAPE[0] - 0.5]
+        rows = [
+            height - ax.transData.transform((0, t))[1] - box[1] for t in ax.get_yticks() if -0.5 < t < SHAPE[0] - 0.5
+        ]
         cols = [ax.transData.transform((t, 0))[0] - box[0] for t in ax.get_xticks() if -0.5 < t < SHAPE[1] - 0.5]
         path = tmp_path / name
         fig.savefig(path, dpi=100)
@@ -102,12 +104,14 @@ def test_tiled_decode_handles_gridlines_as_the_untiled_one(tmp_path, overlays):
     path, box, _, _ = draw(tmp_path, "ggplot", cmap="magma")
     image = read_image(path)
     x0, y0, x1, y1 = box
-    cfg = validate_config({"input": str(path), "scale": {"cmap": "magma", "vmin": 0, "vmax": 1},
-                           "decode": {"overlays": overlays}})
+    cfg = validate_config(
+        {"input": str(path), "scale": {"cmap": "magma", "vmin": 0, "vmax": 1}, "decode": {"overlays": overlays}}
+    )
     scale = from_colormap("magma", "linear", 0, 1)
     gridlines = find_gridlines(image.rgb, box, scale)
     assert gridlines
-    whole = pipeline.decode_box(cfg, image.rgb[y0:y1, x0:x1], scale, frame=find_frame(image.rgb, box),
-                                gridlines=gridlines)
+    whole = pipeline.decode_box(
+        cfg, image.rgb[y0:y1, x0:x1], scale, frame=find_frame(image.rgb, box), gridlines=gridlines
+    )
     tiled = tiles.decode_tiled(tiles.TiledImage.from_arrays(image.rgb), scale, cfg, box, tile=37)
     assert np.array_equal(tiled.value.compute(), whole.value, equal_nan=True)

@@ -3,6 +3,7 @@
 Every figure is drawn with matplotlib (Agg), saved to PNG or JPEG and read back with Pillow, so the
 colours are real rendered bytes; the colorbar strip is sampled from its exact pixel box.
 """
+
 from __future__ import annotations
 
 import doctest
@@ -25,11 +26,26 @@ from chromagrid.scale.colorscale import resolve_colormap, sample_colorbar
 from chromagrid.scale.identify import ColormapMatch, identify_colormap, identify_from_pixels
 
 
-def bar_colors(tmp_path, cmap, *, name: str = "figure.png", orientation: str = "vertical",
-               save_kwargs: dict | None = None, size: tuple[int, int] = (400, 300)) -> np.ndarray:
+def bar_colors(
+    tmp_path,
+    cmap,
+    *,
+    name: str = "figure.png",
+    orientation: str = "vertical",
+    save_kwargs: dict | None = None,
+    size: tuple[int, int] = (400, 300),
+) -> np.ndarray:
     """Draw a smooth field with a colorbar, save it, read it back and sample the colorbar strip."""
-    fig = draw_figure(tmp_path, smooth_field(30, 40), cmap, Normalize(0.0, 1.0), name=name, colorbar=orientation,
-                      save_kwargs=save_kwargs, size=size)
+    fig = draw_figure(
+        tmp_path,
+        smooth_field(30, 40),
+        cmap,
+        Normalize(0.0, 1.0),
+        name=name,
+        colorbar=orientation,
+        save_kwargs=save_kwargs,
+        size=size,
+    )
     rgb = np.asarray(Image.open(fig.path).convert("RGB"))
     colors, _, _ = sample_colorbar(rgb, fig.colorbar_box, orientation)
     return colors
@@ -37,8 +53,9 @@ def bar_colors(tmp_path, cmap, *, name: str = "figure.png", orientation: str = "
 
 def panel_pixels(tmp_path, cmap, name: str = "panel.png") -> np.ndarray:
     """The data area of a smooth field drawn with imshow and no colorbar."""
-    fig = draw_figure(tmp_path, smooth_field(60, 80), cmap, Normalize(0.0, 1.0), name=name, colorbar=None,
-                      size=(400, 300))
+    fig = draw_figure(
+        tmp_path, smooth_field(60, 80), cmap, Normalize(0.0, 1.0), name=name, colorbar=None, size=(400, 300)
+    )
     x0, y0, x1, y1 = fig.box
     return np.asarray(Image.open(fig.path).convert("RGB"))[y0:y1, x0:x1]
 
@@ -48,12 +65,15 @@ def table(name: str, ncolors: int | None) -> np.ndarray:
     return cm(np.arange(cm.N))[:, :3]
 
 
-@pytest.mark.parametrize("cmap, expected, reversed_", [
-    ("viridis", "viridis", False),
-    ("RdBu_r", "RdBu_r", True),
-    ("cmocean:thermal", "cmocean:thermal", False),
-    ("crameri:batlow", "crameri:batlow", False),
-])
+@pytest.mark.parametrize(
+    "cmap, expected, reversed_",
+    [
+        ("viridis", "viridis", False),
+        ("RdBu_r", "RdBu_r", True),
+        ("cmocean:thermal", "cmocean:thermal", False),
+        ("crameri:batlow", "crameri:batlow", False),
+    ],
+)
 def test_colorbar_png(tmp_path, cmap, expected, reversed_):
     colors = bar_colors(tmp_path, resolve_colormap(cmap))
     matches = identify_colormap(colors, top=3)
@@ -88,8 +108,9 @@ def test_jpeg_colorbar(tmp_path):
 
 
 def test_jpeg_resampled_colorbar(tmp_path):
-    colors = bar_colors(tmp_path, plt.get_cmap("RdYlBu").resampled(12), name="figure.jpg",
-                        save_kwargs={"pil_kwargs": {"quality": 75}})
+    colors = bar_colors(
+        tmp_path, plt.get_cmap("RdYlBu").resampled(12), name="figure.jpg", save_kwargs={"pil_kwargs": {"quality": 75}}
+    )
     best = identify_colormap(colors, lossy=True)[0]
     assert (best.name, best.reversed, best.ncolors, best.exact) == ("RdYlBu", False, 12, False)
 
@@ -98,7 +119,7 @@ def test_trimmed_samples(tmp_path):
     """Samples that miss 2 % of the strip at each end (a strip cut inside its outline) still match exactly."""
     colors = bar_colors(tmp_path, "plasma")
     cut = int(round(0.02 * len(colors)))
-    best = identify_colormap(colors[cut:len(colors) - cut])[0]
+    best = identify_colormap(colors[cut : len(colors) - cut])[0]
     assert (best.name, best.reversed, best.ncolors, best.exact) == ("plasma", False, None, True)
 
 
@@ -126,8 +147,15 @@ def test_pixels_reversed_map_reported_unreversed(tmp_path):
 
 
 def test_pixels_jpeg(tmp_path):
-    fig = draw_figure(tmp_path, smooth_field(60, 80), "viridis", Normalize(0.0, 1.0), name="panel.jpg",
-                      colorbar=None, save_kwargs={"pil_kwargs": {"quality": 75}})
+    fig = draw_figure(
+        tmp_path,
+        smooth_field(60, 80),
+        "viridis",
+        Normalize(0.0, 1.0),
+        name="panel.jpg",
+        colorbar=None,
+        save_kwargs={"pil_kwargs": {"quality": 75}},
+    )
     x0, y0, x1, y1 = fig.box
     rgb = np.asarray(Image.open(fig.path).convert("RGB"))[y0:y1, x0:x1]
     best = identify_from_pixels(rgb, lossy=True)[0]

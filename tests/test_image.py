@@ -1,4 +1,5 @@
 """Image stage: every format and mode a user may hand in, and every way a file can be bad."""
+
 from __future__ import annotations
 
 import struct
@@ -20,16 +21,22 @@ def _blocks(height: int = 40, width: int = 60) -> np.ndarray:
     """An RGB test card of flat blocks (distinct colours per quadrant), robust to JPEG."""
     img = np.zeros((height, width, 3), np.uint8)
     img[: height // 2, : width // 2] = (220, 30, 30)
-    img[: height // 2, width // 2:] = (30, 200, 40)
-    img[height // 2:, : width // 2] = (40, 60, 220)
-    img[height // 2:, width // 2:] = (240, 220, 40)
+    img[: height // 2, width // 2 :] = (30, 200, 40)
+    img[height // 2 :, : width // 2] = (40, 60, 220)
+    img[height // 2 :, width // 2 :] = (240, 220, 40)
     return img
 
 
 # --------------------------------------------------------------------------- formats
-@pytest.mark.parametrize("suffix, save", [
-    (".png", {}), (".tif", {"compression": "tiff_deflate"}), (".bmp", {}), (".jpg", {"quality": 95}),
-])
+@pytest.mark.parametrize(
+    "suffix, save",
+    [
+        (".png", {}),
+        (".tif", {"compression": "tiff_deflate"}),
+        (".bmp", {}),
+        (".jpg", {"quality": 95}),
+    ],
+)
 def test_formats_decode_to_the_drawn_values(tmp_path, field_figure, suffix, save):
     fig, data, (vmin, vmax) = field_figure
     reference = np.asarray(Image.open(fig.path).convert("RGB"))
@@ -121,8 +128,7 @@ def test_16_bit_rgb_png(tmp_path):
     # rasterio's PNG driver writes true 16-bit RGB, which Pillow cannot
     rgb8 = _blocks(16, 24)
     rgb16 = rgb8.astype(np.uint16) * 257  # the 16-bit colour of each 8-bit one
-    with rasterio.open(tmp_path / "rgb16.png", "w", driver="PNG", width=24, height=16, count=3,
-                       dtype="uint16") as dst:
+    with rasterio.open(tmp_path / "rgb16.png", "w", driver="PNG", width=24, height=16, count=3, dtype="uint16") as dst:
         dst.write(rgb16.transpose(2, 0, 1))
     np.testing.assert_array_equal(read_image(tmp_path / "rgb16.png").rgb, rgb8)
 

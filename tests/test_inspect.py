@@ -1,4 +1,5 @@
 """`chromagrid inspect`: panels and colorbars from the image alone, on figures drawn here by matplotlib."""
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,9 @@ def test_inspect_two_panels_each_with_its_colorbar(tmp_path, capsys):
 
 def test_inspect_text_output_and_missing_file(tmp_path, capsys):
     fig, ax = plt.subplots(figsize=(5, 4), dpi=80)
-    fig.colorbar(ax.pcolormesh(np.random.default_rng(0).random((8, 10)), cmap="plasma"), ax=ax,
-                 orientation="horizontal")
+    fig.colorbar(
+        ax.pcolormesh(np.random.default_rng(0).random((8, 10)), cmap="plasma"), ax=ax, orientation="horizontal"
+    )
     path = tmp_path / "one.png"
     fig.savefig(path)
     plt.close(fig)

@@ -7,6 +7,7 @@ controls), decode them with chromagrid, and check the stage's spacing, the
 coverage of the valid cell centres, that masked cell centres stay empty and
 that everything else is left alone.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -44,7 +45,7 @@ class Drawn(NamedTuple):
 
 def source_data(masked: bool) -> np.ndarray:
     """A smooth field on SHAPE, with a blob-shaped masked area and a masked corner."""
-    y, x = np.mgrid[0:1:SHAPE[0] * 1j, 0:1:SHAPE[1] * 1j]
+    y, x = np.mgrid[0 : 1 : SHAPE[0] * 1j, 0 : 1 : SHAPE[1] * 1j]
     f = 0.9 * np.sin(3 * x + 1) * np.cos(2.5 * y) + 0.1 * x
     if masked:
         f[(x - 0.45) ** 2 / 0.05 + (y - 0.5) ** 2 / 0.08 < 1] = np.nan
@@ -57,10 +58,18 @@ def draw(tmp_path, data, interpolation: str, cmap: str = "viridis", coast: bool 
     fig = plt.figure(figsize=(7.0, 4.8), dpi=100)
     ax = fig.add_axes((0.1, 0.1, 480 / 700, 360 / 480))
     stage = {"interpolation_stage": "data"} if interpolation != "nearest" else {}
-    im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, norm=Normalize(VMIN, VMAX), interpolation=interpolation,
-                   extent=(0, SHAPE[1], 0, SHAPE[0]), origin="upper", aspect="auto", **stage)
+    im = ax.imshow(
+        np.ma.masked_invalid(data),
+        cmap=cmap,
+        norm=Normalize(VMIN, VMAX),
+        interpolation=interpolation,
+        extent=(0, SHAPE[1], 0, SHAPE[0]),
+        origin="upper",
+        aspect="auto",
+        **stage,
+    )
     if coast and np.isnan(data).any():
-        yc, xc = np.mgrid[SHAPE[0] - 0.5:0:-1, 0.5:SHAPE[1]]
+        yc, xc = np.mgrid[SHAPE[0] - 0.5 : 0 : -1, 0.5 : SHAPE[1]]
         ax.contour(xc, yc, np.isnan(data).astype(float), levels=[0.5], colors="k", linewidths=0.8)
     fig.colorbar(im, ax=ax)
     box = pixel_box(fig, ax)
@@ -72,8 +81,13 @@ def draw(tmp_path, data, interpolation: str, cmap: str = "viridis", coast: bool 
     restored = chromagrid.run(config)  # decode.margins: auto
     x0, y0, x1, y1 = box
     rgb = np.asarray(Image.open(path).convert("RGB"))[y0:y1, x0:x1]
-    return Drawn(plain.grid["value"].values, np.ascontiguousarray(rgb), data,
-                 ((y1 - y0) / SHAPE[0], (x1 - x0) / SHAPE[1]), restored.grid["value"].values)
+    return Drawn(
+        plain.grid["value"].values,
+        np.ascontiguousarray(rgb),
+        data,
+        ((y1 - y0) / SHAPE[0], (x1 - x0) / SHAPE[1]),
+        restored.grid["value"].values,
+    )
 
 
 def at_centres(value: np.ndarray) -> np.ndarray:
@@ -109,7 +123,7 @@ def test_margins_restore_coverage_without_false_fills(bilinear):
     assert np.isfinite(after[valid]).mean() >= 0.98
     assert not np.isfinite(after[~valid]).any()  # masked cells' centres stay empty
     error = np.abs(after - bilinear.data)[valid & np.isfinite(after)]
-    assert np.sqrt(np.mean(error ** 2)) < 0.01 * (VMAX - VMIN)
+    assert np.sqrt(np.mean(error**2)) < 0.01 * (VMAX - VMIN)
 
 
 def test_known_values_are_kept(bilinear):

@@ -1,4 +1,5 @@
 """JPEG refinement: the file's own DCT data read right, kept consistent, and lowering the error."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,16 +26,26 @@ CELLS = (40, 50)
 
 def known_field() -> np.ndarray:
     rng = np.random.default_rng(7)
-    y, x = np.mgrid[0:CELLS[0], 0:CELLS[1]]
+    y, x = np.mgrid[0 : CELLS[0], 0 : CELLS[1]]
     return np.clip(0.5 + 0.3 * np.sin(x / 4.0) * np.cos(y / 5.0) + 0.08 * rng.standard_normal(CELLS), 0, 1)
 
 
 @pytest.fixture(scope="module")
 def jpeg_figure(tmp_path_factory):
     """magma in 6-pixel cells, saved as JPEG quality 75 (4:2:0), with the axes frame."""
-    return draw_figure(tmp_path_factory.mktemp("jpeg"), known_field(), "magma", Normalize(0, 1), frame=True,
-                       size=(500, 400), dpi=100, axes=(0.1, 0.1, 0.6, 0.6), colorbar=None, name="field.jpg",
-                       save_kwargs={"pil_kwargs": {"quality": 75}})
+    return draw_figure(
+        tmp_path_factory.mktemp("jpeg"),
+        known_field(),
+        "magma",
+        Normalize(0, 1),
+        frame=True,
+        size=(500, 400),
+        dpi=100,
+        axes=(0.1, 0.1, 0.6, 0.6),
+        colorbar=None,
+        name="field.jpg",
+        save_kwargs={"pil_kwargs": {"quality": 75}},
+    )
 
 
 def cell_rmse(value: np.ndarray) -> float:
@@ -44,7 +55,7 @@ def cell_rmse(value: np.ndarray) -> float:
     cols = np.floor((np.arange(CELLS[1]) + 0.5) * w / CELLS[1]).astype(int)
     error = (value[rows[:, None], cols[None, :]] - known_field())[1:-1, 1:-1]
     assert np.isfinite(error).mean() > 0.9
-    return float(np.sqrt(np.nanmean(error ** 2)))
+    return float(np.sqrt(np.nanmean(error**2)))
 
 
 def test_planes_from_the_coefficients_are_the_decoded_image(jpeg_figure):
@@ -55,7 +66,7 @@ def test_planes_from_the_coefficients_are_the_decoded_image(jpeg_figure):
     r0, c0 = window.origin
     x0, y0, x1, y1 = jpeg_figure.box
     inside = (slice(y0 - r0 + 8, y1 - r0 - 8), slice(x0 - c0 + 8, x1 - c0 - 8))  # the data, off the frame
-    difference = np.abs(rgb[inside] - decoded[y0 + 8:y1 - 8, x0 + 8:x1 - 8])
+    difference = np.abs(rgb[inside] - decoded[y0 + 8 : y1 - 8, x0 + 8 : x1 - 8])
     # libjpeg works in integers (and rounds its chroma upsampling): a level or two apart at most
     assert difference.max() <= 3
     assert difference.mean() < 1
@@ -78,8 +89,11 @@ def test_the_files_own_planes_are_inside_their_quantization_intervals(jpeg_figur
 
 
 def test_refinement_lowers_the_error_of_a_jpeg_figure(jpeg_figure):
-    config = {"input": str(jpeg_figure.path), "box": list(jpeg_figure.box),
-              "scale": {"cmap": "magma", "vmin": 0, "vmax": 1}}
+    config = {
+        "input": str(jpeg_figure.path),
+        "box": list(jpeg_figure.box),
+        "scale": {"cmap": "magma", "vmin": 0, "vmax": 1},
+    }
     refined = cell_rmse(chromagrid.run(config).grid["value"].values)
     plain = cell_rmse(chromagrid.run({**config, "decode": {"jpeg_refine": False}}).grid["value"].values)
     unsmoothed = cell_rmse(chromagrid.run({**config, "decode": {"smooth": False}}).grid["value"].values)
@@ -106,8 +120,8 @@ def test_files_it_cannot_read_fall_back_to_pixel_smoothing(jpeg_figure, tmp_path
 
 def test_step_evenness_tells_ramps_from_steps_and_noise():
     y, x = np.mgrid[0:64, 0:96].astype(float)
-    ramp = 0.2 + 0.004 * x + 0.002 * y                       # a resampled rendering: every pixel moves a little
-    steps = 0.2 + 0.024 * np.floor(x / 6) + 0.012 * np.floor(y / 6)   # nearest neighbour: 6-pixel cells
+    ramp = 0.2 + 0.004 * x + 0.002 * y  # a resampled rendering: every pixel moves a little
+    steps = 0.2 + 0.024 * np.floor(x / 6) + 0.012 * np.floor(y / 6)  # nearest neighbour: 6-pixel cells
     noise = 0.5 + 0.003 * np.random.default_rng(2).standard_normal(ramp.shape)
     assert step_evenness(ramp) == pytest.approx(1.0, abs=1e-6)
     assert step_evenness(steps) < 0.3

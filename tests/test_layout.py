@@ -5,6 +5,7 @@ functions too, since a deferred import still ties two modules together).
 Importing ``a.b.c`` also runs the package ``a.b``'s ``__init__``, so that is an
 edge as well; the root package is left out because it imports lazily.
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,8 +18,14 @@ import pytest
 import chromagrid
 
 PACKAGE_DIR = Path(chromagrid.__file__).parent
-DRIVERS = {"chromagrid.auto", "chromagrid.config", "chromagrid.pipeline", "chromagrid.batch", "chromagrid.tiles",
-           "chromagrid.cli"}
+DRIVERS = {
+    "chromagrid.auto",
+    "chromagrid.config",
+    "chromagrid.pipeline",
+    "chromagrid.batch",
+    "chromagrid.tiles",
+    "chromagrid.cli",
+}
 HEAVY = ("dask", "distributed", "rasterio", "netCDF4", "pandas", "sklearn")
 
 
@@ -37,8 +44,13 @@ def _is_type_checking(node: ast.If) -> bool:
 def _imported(tree: ast.AST, name: str, is_package: bool) -> set[str]:
     """The chromagrid modules a module's import statements name (outside ``if TYPE_CHECKING:``)."""
     targets: set[str] = set()
-    skip = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and _is_type_checking(node)
-            for child in node.body for n in ast.walk(child)}
+    skip = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and _is_type_checking(node)
+        for child in node.body
+        for n in ast.walk(child)
+    }
     base = name if is_package else name.rpartition(".")[0]
     for node in ast.walk(tree):
         if id(node) in skip:
@@ -87,7 +99,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
             if node.startswith(nxt + "."):
                 continue
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -125,17 +137,21 @@ def test_import_graph_sees_deferred_imports():
 @pytest.mark.parametrize("stage", sorted({n.split(".")[1] for n in MODULES if n.count(".") >= 2}))
 def test_stages_never_import_a_driver(stage):
     graph = import_graph()
-    offenders = {m: sorted(graph[m] & DRIVERS) for m in graph if m.startswith(f"chromagrid.{stage}")
-                 and graph[m] & DRIVERS}
+    offenders = {
+        m: sorted(graph[m] & DRIVERS) for m in graph if m.startswith(f"chromagrid.{stage}") and graph[m] & DRIVERS
+    }
     assert not offenders, f"stage {stage} imports a driver: {offenders}"
 
 
-@pytest.mark.parametrize("code", [
-    "import chromagrid",
-    "import chromagrid, chromagrid.cli, contextlib, io\n"
-    "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
-    "    chromagrid.cli.main(['--help'])",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import chromagrid",
+        "import chromagrid, chromagrid.cli, contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    chromagrid.cli.main(['--help'])",
+    ],
+)
 def test_top_level_import_is_light(code):
     probe = f"{code}\nimport sys\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()

@@ -7,6 +7,7 @@ small figures of the same kinds from known arrays and check the decoded values
 against those arrays, and check that the corpus's truth (plot box, pixel
 centres, LUT) agrees with the image it wrote.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -39,8 +40,9 @@ def test_uneven_boundary_norm_over_resampled_crameri_map_gives_each_cell_its_int
     data = smooth_field(9, 12, 0.05, 12.9)
     cmap = cmc.cmaps["batlow"].resampled(12)
     fig = draw_figure(tmp_path, data, cmap, BoundaryNorm(bounds, ncolors=12))
-    result = chromagrid.digitize(fig.path, cmap="cmcrameri:batlow", ncolors=12, norm="discrete",
-                                 boundaries=list(bounds), box=fig.box)
+    result = chromagrid.digitize(
+        fig.path, cmap="cmcrameri:batlow", ncolors=12, norm="discrete", boundaries=list(bounds), box=fig.box
+    )
     got = centre_values(result, fig.box, data.shape)
     k = np.searchsorted(bounds, data, side="right") - 1
     np.testing.assert_allclose(got, 0.5 * (bounds[k] + bounds[k + 1]), atol=EPS)
@@ -79,7 +81,8 @@ def test_make_corpus_truth_matches_the_pixels_it_drew(tmp_path):
         else:
             norm = mpl.colors.Normalize(float(truth["vmin"]), float(truth["vmax"]))
         index = np.asarray(norm(values))
-        index = np.clip(index if case["norm"] == "discrete" else np.floor(index * len(truth["lut"])), 0,
-                        len(truth["lut"]) - 1).astype(int)
+        index = np.clip(
+            index if case["norm"] == "discrete" else np.floor(index * len(truth["lut"])), 0, len(truth["lut"]) - 1
+        ).astype(int)
         expected = np.floor(truth["lut"][index][..., :3] * 255)  # imshow writes floor(255 c)
         np.testing.assert_array_equal(img[rows[:, None], cols[None, :]], expected)

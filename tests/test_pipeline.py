@@ -1,4 +1,5 @@
 """Library API and the grid it returns; the bundled examples and configs, checked against their true data."""
+
 from __future__ import annotations
 
 import hashlib
@@ -57,8 +58,9 @@ def test_digitize_returns_the_drawn_values(holed):
 
 def test_grid_attributes_record_where_the_values_came_from(holed):
     fig, _ = holed
-    result = chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, units="K",
-                                 title="my field")
+    result = chromagrid.digitize(
+        fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, units="K", title="my field"
+    )
     attrs = result.grid.attrs
     assert attrs["Conventions"] == "CF-1.11"
     assert attrs["title"] == "my field"
@@ -82,8 +84,9 @@ def test_coordinates(holed):
     plain = chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box).grid
     np.testing.assert_array_equal(plain["x"].values, np.arange(x0, x1))  # image column of each pixel
     np.testing.assert_array_equal(plain["y"].values, np.arange(y0, y1))  # image row: row 0 at the top
-    geo = chromagrid.digitize(fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box,
-                              extent=(-10, 30, 35, 60), crs="EPSG:4326").grid
+    geo = chromagrid.digitize(
+        fig.path, cmap="viridis", vmin=VMIN, vmax=VMAX, box=fig.box, extent=(-10, 30, 35, 60), crs="EPSG:4326"
+    ).grid
     width, height = x1 - x0, y1 - y0
     np.testing.assert_allclose(geo["x"].values, -10 + (np.arange(width) + 0.5) * 40 / width)
     np.testing.assert_allclose(geo["y"].values, 60 - (np.arange(height) + 0.5) * 25 / height)  # north first
@@ -95,19 +98,23 @@ def test_coordinates(holed):
 
 def test_whole_image_when_no_box(tmp_path):
     rgb = np.zeros((12, 20, 3), np.uint8)
-    rgb[:, :10] = (68, 1, 84)      # viridis at 0
-    rgb[:, 10:] = (253, 231, 36)   # viridis at 1
+    rgb[:, :10] = (68, 1, 84)  # viridis at 0
+    rgb[:, 10:] = (253, 231, 36)  # viridis at 1
     Image.fromarray(rgb).save(tmp_path / "two.png")
     result = chromagrid.digitize(tmp_path / "two.png", cmap="viridis", vmin=0, vmax=256)
     assert result.box == (0, 0, 20, 12)
-    np.testing.assert_array_equal(result.grid["value"].values[:, :10], 0.5)   # centre of the first interval
+    np.testing.assert_array_equal(result.grid["value"].values[:, :10], 0.5)  # centre of the first interval
     np.testing.assert_array_equal(result.grid["value"].values[:, 10:], 255.5)  # centre of the last
 
 
 def test_keep_distance_off(holed):
     fig, _ = holed
-    config = {"input": str(fig.path), "box": list(fig.box), "scale": {"cmap": "viridis", "vmin": 0, "vmax": 0.7},
-              "decode": {"keep_distance": False}}
+    config = {
+        "input": str(fig.path),
+        "box": list(fig.box),
+        "scale": {"cmap": "viridis", "vmin": 0, "vmax": 0.7},
+        "decode": {"keep_distance": False},
+    }
     grid = chromagrid.run(config).grid
     assert "distance" not in grid and "value" in grid
 
@@ -119,8 +126,17 @@ def test_wrong_colormap_gives_no_pixel_error(holed):
 
 
 def test_public_api():
-    for name in ("digitize", "run", "load_config", "Config", "Result", "ChromagridError", "ConfigError",
-                 "ImageReadError", "list_colormaps"):
+    for name in (
+        "digitize",
+        "run",
+        "load_config",
+        "Config",
+        "Result",
+        "ChromagridError",
+        "ConfigError",
+        "ImageReadError",
+        "list_colormaps",
+    ):
         assert hasattr(chromagrid, name), name
 
 
@@ -207,8 +223,12 @@ def test_make_examples_is_deterministic(tmp_path):
     Only the plot and colorbar boxes are compared: tick labels and titles may
     render differently with another font library.
     """
-    done = subprocess.run([sys.executable, str(EXAMPLES / "make_examples.py"), "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "make_examples.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "examples.json").read_text()) == INDEX
     for entry in INDEX.values():
@@ -217,8 +237,9 @@ def test_make_examples_is_deterministic(tmp_path):
         assert made.shape == committed.shape
         for x0, y0, x1, y1 in (entry["box"], entry["colorbar_box"]):
             np.testing.assert_array_equal(made[y0:y1, x0:x1], committed[y0:y1, x0:x1])
-        np.testing.assert_array_equal(np.load(tmp_path / entry["truth"])["values"],
-                                      np.load(EXAMPLES / entry["truth"])["values"])
+        np.testing.assert_array_equal(
+            np.load(tmp_path / entry["truth"])["values"], np.load(EXAMPLES / entry["truth"])["values"]
+        )
         assert (EXAMPLES / entry["image"]).stat().st_size < 60_000  # small enough to commit
 
 
@@ -235,7 +256,7 @@ def test_gcps_config_reprojects_the_example_to_its_true_values(tmp_path):
     config = chromagrid.load_config(CONFIGS / "gcps.yaml")
     out = tmp_path / "field_3035.tif"
     result = chromagrid.run(config.model_copy(update={"output": [out]}))
-    assert result.georef["gcps"]["rmse_px"] < 1e-6        # the five GCPs lie exactly on one affine
+    assert result.georef["gcps"]["rmse_px"] < 1e-6  # the five GCPs lie exactly on one affine
     with rasterio.open(out) as src:
         assert src.crs.to_epsg() == 3035
         assert src.transform.a == 25000 and src.transform.e == -25000
@@ -246,7 +267,7 @@ def test_gcps_config_reprojects_the_example_to_its_true_values(tmp_path):
     truth = np.load(EXAMPLES / entry["truth"])["values"].astype(float)
     left, right, bottom, top = entry["extent"]
     nrows, ncols = truth.shape
-    fc = (np.asarray(lon) - left) / (right - left) * ncols     # position in truth cells
+    fc = (np.asarray(lon) - left) / (right - left) * ncols  # position in truth cells
     fr = (top - np.asarray(lat)) / (top - bottom) * nrows
     c, r = np.floor(fc).astype(int), np.floor(fr).astype(int)
     # away from truth-cell edges (a 25 km cell centre near an edge may take either neighbour, nearest
@@ -272,10 +293,10 @@ def test_box_auto_finds_the_frame_even_where_masked_areas_touch_it(tmp_path, mas
     fig = draw_figure(tmp_path, data, "viridis", Normalize(0, 1), size=(500, 380), frame=True)
     result = chromagrid.digitize(fig.path, cmap="viridis", vmin=0, vmax=1, box="auto")
     assert result.summary()["box_found"] is True
-    assert np.abs(np.subtract(result.box, fig.box)).max() <= 1      # the frame, not just the data
+    assert np.abs(np.subtract(result.box, fig.box)).max() <= 1  # the frame, not just the data
     x0, y0, x1, y1 = fig.box
     truth = truth_per_pixel(data, (y1 - y0, x1 - x0))
-    clear = truth_per_pixel(data, (y1 - y0, x1 - x0), margin=0.2)   # NaN near cell edges
+    clear = truth_per_pixel(data, (y1 - y0, x1 - x0), margin=0.2)  # NaN near cell edges
     # compare on the drawn box's pixels that the found box holds, away from the frame and cell edges
     fx0, fy0 = result.box[0], result.box[1]
     value = in_image_order(result)  # the axes are read too: imshow rows grow downward
@@ -296,9 +317,29 @@ def test_box_auto_is_refused_for_tiled_decodes_and_a_bad_box_argument_is_explain
     fig = draw_figure(tmp_path, smooth_field(10, 12), "viridis", Normalize(0, 1), frame=True)
     with pytest.raises(ConfigError, match="box: auto"):
         run_tiled({"input": str(fig.path), "box": "auto", "scale": {"cmap": "viridis", "vmin": 0, "vmax": 1}})
-    done = subprocess.run([sys.executable, "-m", "chromagrid.cli", "decode", str(fig.path), "--cmap", "viridis",
-                           "--vmin", "0", "--vmax", "1", "--box", "1", "2", "3", "-o", str(tmp_path / "x.nc")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chromagrid.cli",
+            "decode",
+            str(fig.path),
+            "--cmap",
+            "viridis",
+            "--vmin",
+            "0",
+            "--vmax",
+            "1",
+            "--box",
+            "1",
+            "2",
+            "3",
+            "-o",
+            str(tmp_path / "x.nc"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1 and "give four integers X0 Y0 X1 Y1 or the word auto" in done.stderr
     assert not (tmp_path / "x.nc").exists()
 
@@ -321,8 +362,8 @@ def test_distance_statistics_leave_out_pixels_filled_from_their_neighbours(tmp_p
     result = chromagrid.digitize(path, cmap="viridis", vmin=0, vmax=1, max_distance=limit)
     distance = result.grid["distance"].values
     filled = np.isfinite(result.grid["value"].values) & (distance > limit)
-    assert filled.sum() > 50                          # the clean-up did fill stroke pixels
-    assert result.distance_stats["max"] <= limit      # ... which the statistics leave out
+    assert filled.sum() > 50  # the clean-up did fill stroke pixels
+    assert result.distance_stats["max"] <= limit  # ... which the statistics leave out
 
 
 def test_cells_config_runs_from_chromagrid_run_and_gives_the_drawn_matrix(tmp_path):
@@ -332,8 +373,12 @@ def test_cells_config_runs_from_chromagrid_run_and_gives_the_drawn_matrix(tmp_pa
     entry = INDEX["heatmap"]
     truth = np.load(EXAMPLES / entry["truth"])["values"].astype(float)
     config = yaml.safe_load((CONFIGS / "cells.yaml").read_text())
-    config.update(input=str(EXAMPLES / entry["image"]), output=[str(tmp_path / "m.csv")],
-                  report=str(tmp_path / "r.json"), figure=None)
+    config.update(
+        input=str(EXAMPLES / entry["image"]),
+        output=[str(tmp_path / "m.csv")],
+        report=str(tmp_path / "r.json"),
+        figure=None,
+    )
     path = tmp_path / "cells.yaml"
     path.write_text(yaml.safe_dump(config))
     done = subprocess.run([sys.executable, "-m", "chromagrid.cli", "run", str(path)], capture_output=True, text=True)
@@ -343,6 +388,6 @@ def test_cells_config_runs_from_chromagrid_run_and_gives_the_drawn_matrix(tmp_pa
     assert lines[0] == "," + ",".join(entry["col_labels"])
     assert [line.split(",")[0] for line in lines[1:]] == entry["row_labels"]
     matrix = np.array([[float(v) for v in line.split(",")[1:]] for line in lines[1:]])
-    assert np.abs(matrix - truth).max() <= (entry["vmax"] - entry["vmin"]) / 256   # one colour bin
+    assert np.abs(matrix - truth).max() <= (entry["vmax"] - entry["vmin"]) / 256  # one colour bin
     with pytest.raises(chromagrid.ConfigError, match="kind: cells"):
-        chromagrid.run(path)                     # the decode API says where a cells config goes
+        chromagrid.run(path)  # the decode API says where a cells config goes

@@ -1,4 +1,5 @@
 """Point outputs: CSV (+ .prj), Parquet, GeoJSON and CF point NetCDF, read back as a user would, with the CRS."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ import chromagrid
 from chromagrid import ConfigError, Reduce
 from chromagrid.export.points import write_points
 
-EXTENT_3857 = (-1.2e6, 1.8e6, 4.0e6, 6.2e6)     # left right bottom top, metres
+EXTENT_3857 = (-1.2e6, 1.8e6, 4.0e6, 6.2e6)  # left right bottom top, metres
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +33,18 @@ def written(request, figure, tmp_path_factory):
     extent = (-10.0, 30.0, 35.0, 60.0) if crs == "EPSG:4326" else EXTENT_3857
     out = tmp_path_factory.mktemp("out")
     names = ["points.csv", "points.parquet", "points.geojson", "points.nc"]
-    result = chromagrid.digitize(figure.path, cmap="viridis", vmin=0.0, vmax=0.7, box=figure.box, extent=extent,
-                                 crs=crs, units="degC", points=[out / n for n in names], reduce=Reduce())
+    result = chromagrid.digitize(
+        figure.path,
+        cmap="viridis",
+        vmin=0.0,
+        vmax=0.7,
+        box=figure.box,
+        extent=extent,
+        crs=crs,
+        units="degC",
+        points=[out / n for n in names],
+        reduce=Reduce(),
+    )
     return result, out, CRS.from_user_input(crs), extent
 
 
@@ -84,7 +95,8 @@ def test_geojson_feature_collection(written):
     assert [f["properties"]["n_pixels"] for f in feats] == list(result.points["n_pixels"])
     assert np.allclose([f["properties"]["value"] for f in feats], result.points["value"])
     assert doc["chromagrid"]["reconstruction_rmse_percent"] == pytest.approx(
-        result.checks["reconstruction"]["rmse_percent"])
+        result.checks["reconstruction"]["rmse_percent"]
+    )
 
 
 def test_netcdf_discrete_sampling_geometry(written):
@@ -93,8 +105,10 @@ def test_netcdf_discrete_sampling_geometry(written):
         assert ds.attrs["featureType"] == "point" and ds.attrs["Conventions"].startswith("CF-")
         assert dict(ds.sizes) == {"obs": len(result.points)}
         assert ds["value"].dims == ("obs",) and ds["value"].attrs["units"] == "degC"
-        assert set(ds["value"].encoding.get("coordinates", ds["value"].attrs.get("coordinates", "")).split()) \
-            >= {"x", "y"}
+        assert set(ds["value"].encoding.get("coordinates", ds["value"].attrs.get("coordinates", "")).split()) >= {
+            "x",
+            "y",
+        }
         x, y = _expected_xy(result, extent)
         assert np.allclose(ds["x"], x) and np.allclose(ds["y"], y)
         assert np.allclose(ds["value"], result.points["value"])
@@ -114,14 +128,20 @@ def test_netcdf_discrete_sampling_geometry(written):
 
 
 def test_pixel_coordinates_without_georeferencing(figure, tmp_path):
-    result = chromagrid.digitize(figure.path, cmap="viridis", vmin=0.0, vmax=0.7, box=figure.box,
-                                 points=[tmp_path / "p.csv", tmp_path / "p.geojson", tmp_path / "p.nc"])
+    result = chromagrid.digitize(
+        figure.path,
+        cmap="viridis",
+        vmin=0.0,
+        vmax=0.7,
+        box=figure.box,
+        points=[tmp_path / "p.csv", tmp_path / "p.geojson", tmp_path / "p.nc"],
+    )
     assert not (tmp_path / "p.prj").exists()
     doc = json.loads((tmp_path / "p.geojson").read_text())
     assert doc["crs"] is None
     x0, y0 = figure.box[:2]
     p = result.points
-    assert np.array_equal(p["x"], p["col"] + x0) and np.array_equal(p["y"], p["row"] + y0)   # image pixels
+    assert np.array_equal(p["x"], p["col"] + x0) and np.array_equal(p["y"], p["row"] + y0)  # image pixels
     with xr.open_dataset(tmp_path / "p.nc") as ds:
         assert "spatial_ref" not in ds.variables
         assert ds["x"].attrs["units"] == "pixel"
@@ -136,12 +156,13 @@ def test_unknown_point_suffix_fails_before_any_work(figure, tmp_path):
 
 
 def test_a_failed_write_keeps_the_existing_file(tmp_path):
-    good = pd.DataFrame({"x": [1.0], "y": [2.0], "value": [3.0], "n_pixels": [4], "cluster": [1], "row": [0],
-                         "col": [0]})
+    good = pd.DataFrame(
+        {"x": [1.0], "y": [2.0], "value": [3.0], "n_pixels": [4], "cluster": [1], "row": [0], "col": [0]}
+    )
     path = tmp_path / "p.geojson"
     write_points(good, path)
     before = path.read_bytes()
-    bad = good.assign(value=[np.nan])           # GeoJSON (strict JSON) has no NaN: the write fails midway
+    bad = good.assign(value=[np.nan])  # GeoJSON (strict JSON) has no NaN: the write fails midway
     with pytest.raises(ValueError):
         write_points(bad, path)
     assert path.read_bytes() == before

@@ -5,6 +5,7 @@ stations (each pixel shows its nearest station's value, drawn with imshow
 nearest at one array cell per pixel) and smooth fields, so every expected
 value and location is known without chromagrid.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,15 @@ def voronoi(tmp_path_factory):
     rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH]
     _, owner = cKDTree(pos).query(np.column_stack([cols.ravel() + 0.5, rows.ravel() + 0.5]))
     owner = owner.reshape(HEIGHT, WIDTH)
-    fig = draw_figure(tmp_path_factory.mktemp("voronoi"), values[owner], "viridis", Normalize(0.0, 1.0),
-                      size=(WIDTH, HEIGHT), axes=(0, 0, 1, 1), colorbar=None)
+    fig = draw_figure(
+        tmp_path_factory.mktemp("voronoi"),
+        values[owner],
+        "viridis",
+        Normalize(0.0, 1.0),
+        size=(WIDTH, HEIGHT),
+        axes=(0, 0, 1, 1),
+        colorbar=None,
+    )
     assert fig.box == (0, 0, WIDTH, HEIGHT)
     return fig.path, owner, values, pos
 
@@ -64,8 +72,15 @@ def voronoi(tmp_path_factory):
 def smooth(tmp_path_factory):
     """A smooth field drawn at one cell per pixel (160 x 120), with a frame-free box: (path, data)."""
     data = smooth_field(120, 160, 0.0, 1.0)
-    fig = draw_figure(tmp_path_factory.mktemp("smooth"), data, "viridis", Normalize(0.0, 1.0),
-                      size=(160, 120), axes=(0, 0, 1, 1), colorbar=None)
+    fig = draw_figure(
+        tmp_path_factory.mktemp("smooth"),
+        data,
+        "viridis",
+        Normalize(0.0, 1.0),
+        size=(160, 120),
+        axes=(0, 0, 1, 1),
+        colorbar=None,
+    )
     return fig.path, data
 
 
@@ -81,29 +96,35 @@ def framed(tmp_path_factory):
 # --------------------------------------------------------------------------- gradient mask
 def test_gradient_mask_rules_for_edges_and_no_data():
     nan = np.nan
-    value = np.array([
-        [1.0, 1.0, 1.0, 2.0],
-        [1.0, 1.0, 1.0, 2.0],
-        [nan, 1.0, 3.0, 2.0],
-    ])
+    value = np.array(
+        [
+            [1.0, 1.0, 1.0, 2.0],
+            [1.0, 1.0, 1.0, 2.0],
+            [nan, 1.0, 3.0, 2.0],
+        ]
+    )
     kept = gradient_mask(value, 0.0)
     # (0, 0): edge corner, neighbours right and below equal -> kept; (1, 0): left edge, its neighbour below
     # is no data, which is not compared -> kept; (2, 1): left neighbour no data, right neighbour differs ->
     # not kept; (2, 3): bottom-right edge pixel, above (2.0) equal but left (3.0) differs -> not kept;
     # column 3 rows 0-1: left neighbour differs
-    expected = np.array([
-        [True, True, False, False],
-        [True, True, False, False],
-        [False, False, False, False],
-    ])
+    expected = np.array(
+        [
+            [True, True, False, False],
+            [True, True, False, False],
+            [False, False, False, False],
+        ]
+    )
     assert np.array_equal(kept, expected)
     # a tolerance of 1 keeps pixels whose neighbours differ by at most 1; no data is never kept
     kept1 = gradient_mask(value, 1.0)
-    expected1 = np.array([
-        [True, True, True, True],
-        [True, True, False, True],
-        [False, False, False, True],
-    ])
+    expected1 = np.array(
+        [
+            [True, True, True, True],
+            [True, True, False, True],
+            [False, False, False, True],
+        ]
+    )
     assert np.array_equal(kept1, expected1)
 
 
@@ -148,9 +169,11 @@ def test_components_and_dbscan_give_identical_clusters_on_real_figures(voronoi, 
         assert len(fast.points) > 10
         assert np.array_equal(canonical_labels(fast.labels), canonical_labels(slow.labels)), (path, eps)
         assert slow.n_noise == 0
-        assert fast.points.sort_values(["row", "col"]).reset_index(drop=True)[["row", "col", "value", "n_pixels"]] \
-            .equals(slow.points.sort_values(["row", "col"]).reset_index(drop=True)[["row", "col", "value",
-                                                                                      "n_pixels"]])
+        assert (
+            fast.points.sort_values(["row", "col"])
+            .reset_index(drop=True)[["row", "col", "value", "n_pixels"]]
+            .equals(slow.points.sort_values(["row", "col"]).reset_index(drop=True)[["row", "col", "value", "n_pixels"]])
+        )
 
 
 def test_components_and_dbscan_agree_with_thinning(voronoi):
@@ -168,13 +191,13 @@ def test_components_and_dbscan_agree_with_thinning(voronoi):
 
 def test_dbscan_noise_is_dropped_and_counted():
     value = np.zeros((20, 20))
-    value[2:8, 2:8] = 1.0              # a 6x6 plateau: its 4x4 interior is kept
+    value[2:8, 2:8] = 1.0  # a 6x6 plateau: its 4x4 interior is kept
     value[0:20, 12] = np.nan
     # small plateaus fenced by no data (never compared), so all their pixels are kept:
     value[14:17, 14:17] = np.nan
-    value[15, 15] = 2.0                # one pixel
+    value[15, 15] = 2.0  # one pixel
     value[14:17, 3:8] = np.nan
-    value[15, 4:6] = 3.0               # two pixels
+    value[15, 4:6] = 3.0  # two pixels
     levels = value_levels(value, gradient_mask(value))
     labels, n, n_noise = label_dbscan(levels, eps=1.5, min_samples=3)
     # with min_samples 3 a pixel needs 2 kept neighbours of its level within 1.5 px to be a core point: the
@@ -214,7 +237,7 @@ def test_ring_plateau_point_lies_on_the_ring():
     ring = reduction.points[reduction.points["value"] == 0.5]
     assert len(ring) == 1
     row, col = int(ring["row"].iloc[0]), int(ring["col"].iloc[0])
-    assert 10 <= math.hypot(row - 20, col - 20) <= 16      # on the ring, not at its centre (20, 20)
+    assert 10 <= math.hypot(row - 20, col - 20) <= 16  # on the ring, not at its centre (20, 20)
     # snapped to the member nearest the centroid (the ring's centroid is (20, 20)): inner edge of the ring
     kept_ring = gradient_mask(value) & (value == 0.5)
     nearest = np.min(np.hypot(*np.nonzero(kept_ring) - np.array([[20], [20]])))
@@ -223,10 +246,11 @@ def test_ring_plateau_point_lies_on_the_ring():
 
 def test_voronoi_map_gives_back_every_station(voronoi):
     path, owner, values, pos = voronoi
-    result = chromagrid.digitize(path, cmap="viridis", vmin=0.0, vmax=1.0, reduce=Reduce(gradient_tol=0.0, eps=1.5,
-                                                                                            min_samples=1))
+    result = chromagrid.digitize(
+        path, cmap="viridis", vmin=0.0, vmax=1.0, reduce=Reduce(gradient_tol=0.0, eps=1.5, min_samples=1)
+    )
     decoded = result.grid["value"].values
-    assert np.allclose(decoded, values[owner], atol=1e-6)       # the figure decodes exactly
+    assert np.allclose(decoded, values[owner], atol=1e-6)  # the figure decodes exactly
     points = result.points
     assert list(points.columns[:5]) == ["x", "y", "value", "n_pixels", "cluster"]
     assert len(points) == N_STATIONS
@@ -234,7 +258,7 @@ def test_voronoi_map_gives_back_every_station(voronoi):
         mine = points[np.isclose(points["value"], values[s], atol=1e-6)]
         assert len(mine) == 1, f"station {s}"
         row, col = int(mine["row"].iloc[0]), int(mine["col"].iloc[0])
-        assert owner[row, col] == s                              # inside its own plateau
+        assert owner[row, col] == s  # inside its own plateau
         assert mine["n_pixels"].iloc[0] <= (owner == s).sum()
     # unreferenced: x, y are the image's pixel indices of the point
     assert np.array_equal(points["x"], points["col"]) and np.array_equal(points["y"], points["row"])
@@ -244,9 +268,10 @@ def test_voronoi_map_gives_back_every_station(voronoi):
 
 def test_points_get_world_coordinates_when_georeferenced(voronoi):
     path, owner, values, _ = voronoi
-    extent = (-20.0, 35.0, 30.0, 75.0)       # left right bottom top
-    result = chromagrid.digitize(path, cmap="viridis", vmin=0.0, vmax=1.0, extent=extent, crs="EPSG:4326",
-                                 reduce=Reduce())
+    extent = (-20.0, 35.0, 30.0, 75.0)  # left right bottom top
+    result = chromagrid.digitize(
+        path, cmap="viridis", vmin=0.0, vmax=1.0, extent=extent, crs="EPSG:4326", reduce=Reduce()
+    )
     p = result.points
     left, right, bottom, top = extent
     assert np.allclose(p["x"], left + (p["col"] + 0.5) * (right - left) / WIDTH)
@@ -256,8 +281,7 @@ def test_points_get_world_coordinates_when_georeferenced(voronoi):
 # --------------------------------------------------------------------------- error-bounded search
 def test_error_bounded_reduction_meets_its_target_on_the_voronoi_map(voronoi):
     path, owner, values, _ = voronoi
-    result = chromagrid.digitize(path, cmap="viridis", vmin=0.0, vmax=1.0,
-                                 reduce=Reduce(target_rmse_percent=0.5))
+    result = chromagrid.digitize(path, cmap="viridis", vmin=0.0, vmax=1.0, reduce=Reduce(target_rmse_percent=0.5))
     checks = result.checks
     assert checks["reconstruction"]["rmse_percent"] <= 0.5
     # checked independently: rebuild error against the drawn array itself
@@ -279,10 +303,19 @@ def test_error_bounded_reduction_meets_its_target_on_the_voronoi_map(voronoi):
 
 def test_error_bounded_reduction_meets_its_target_on_a_smooth_field(tmp_path):
     data = smooth_field(30, 40, 0.0, 1.0)
-    fig = draw_figure(tmp_path, data, "viridis", Normalize(0.0, 1.0), size=(200, 150), axes=(0, 0, 1, 1),
-                      colorbar=None, interpolation="bilinear")
-    result = chromagrid.digitize(fig.path, cmap="viridis", vmin=0.0, vmax=1.0,
-                                 reduce=Reduce(target_rmse_percent=0.5, reconstruct="linear"))
+    fig = draw_figure(
+        tmp_path,
+        data,
+        "viridis",
+        Normalize(0.0, 1.0),
+        size=(200, 150),
+        axes=(0, 0, 1, 1),
+        colorbar=None,
+        interpolation="bilinear",
+    )
+    result = chromagrid.digitize(
+        fig.path, cmap="viridis", vmin=0.0, vmax=1.0, reduce=Reduce(target_rmse_percent=0.5, reconstruct="linear")
+    )
     checks = result.checks
     assert checks["reconstruction"]["method"] == "linear"
     assert checks["search"]["met"]
@@ -304,8 +337,9 @@ def test_search_reports_when_the_target_cannot_be_met(smooth, monkeypatch):
 
     monkeypatch.setattr(reduce_module, "SEARCH_TOL_FACTORS", (0.0,))
     path, _ = smooth
-    result = chromagrid.digitize(path, cmap="viridis", vmin=0.0, vmax=1.0,
-                                 reduce=Reduce(target_rmse_percent=0.001, reconstruct="nearest"))
+    result = chromagrid.digitize(
+        path, cmap="viridis", vmin=0.0, vmax=1.0, reduce=Reduce(target_rmse_percent=0.001, reconstruct="nearest")
+    )
     assert not result.checks["search"]["met"]
     assert not any(c["met"] for c in result.checks["search"]["curve"])
     assert not result.checks["within_tolerance"]
@@ -316,13 +350,16 @@ def test_search_reports_when_the_target_cannot_be_met(smooth, monkeypatch):
 
 
 # --------------------------------------------------------------------------- config
-@pytest.mark.parametrize("reduce, message", [
-    ({"method": "components", "eps": 3.0}, "method: components needs"),
-    ({"target_rmse_percent": 0.5, "thin": 8}, "remove thin"),
-    ({"eps": 0}, "reduce.eps"),
-    ({"gradient_tl": 0.1}, "reduce.gradient_tl: unknown key"),
-    ({"reconstruct": "spline"}, "reduce.reconstruct"),
-])
+@pytest.mark.parametrize(
+    "reduce, message",
+    [
+        ({"method": "components", "eps": 3.0}, "method: components needs"),
+        ({"target_rmse_percent": 0.5, "thin": 8}, "remove thin"),
+        ({"eps": 0}, "reduce.eps"),
+        ({"gradient_tl": 0.1}, "reduce.gradient_tl: unknown key"),
+        ({"reconstruct": "spline"}, "reduce.reconstruct"),
+    ],
+)
 def test_bad_reduce_settings_fail_at_config_time(reduce, message):
     with pytest.raises(ConfigError, match=message):
         validate_config({"input": "x.png", "scale": {"cmap": "viridis", "vmin": 0, "vmax": 1}, "reduce": reduce})

@@ -1,4 +1,5 @@
 """Plot-area (heat-map area) detection on figures drawn here, against matplotlib's own axes extents."""
+
 from __future__ import annotations
 
 import matplotlib

@@ -1,4 +1,5 @@
 """Tiled decode: the same values as an untiled run, tile by tile."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -48,8 +49,12 @@ def figure(tmp_path):
 
 
 def config(path, out, **extra):
-    data = {"input": str(path), "box": [3, 2, W - 4, H - 3], "output": [str(p) for p in out],
-            "scale": {"cmap": "magma", "vmin": 0, "vmax": 1}}
+    data = {
+        "input": str(path),
+        "box": [3, 2, W - 4, H - 3],
+        "output": [str(p) for p in out],
+        "scale": {"cmap": "magma", "vmin": 0, "vmax": 1},
+    }
     data.update(extra)
     return validate_config(data)
 
@@ -71,10 +76,10 @@ def test_run_tiled_writes_the_same_grids_as_the_untiled_run(figure, tmp_path):
         assert tiled.distance_stats[key] == pytest.approx(untiled.distance_stats[key], abs=1e-6)
     assert tiled.distance_stats["mean"] == pytest.approx(untiled.distance_stats["mean"], rel=1e-5)
     # and the values are the drawn ones (independent of the untiled run): holes, lines and text aside
-    truth = known_field()[2:H - 3, 3:W - 4]
+    truth = known_field()[2 : H - 3, 3 : W - 4]
     ok = np.isfinite(value)
     assert ok.mean() > 0.85
-    assert np.isnan(value[100 - 2:120 - 2, 20 - 3:50 - 3]).all()  # the transparent hole
+    assert np.isnan(value[100 - 2 : 120 - 2, 20 - 3 : 50 - 3]).all()  # the transparent hole
     assert np.median(np.abs(value[ok] - truth[ok])) < 0.003
     assert np.percentile(np.abs(value[ok] - truth[ok]), 95) < 0.01
 
@@ -83,8 +88,9 @@ def test_run_tiled_writes_the_same_grids_as_the_untiled_run(figure, tmp_path):
 @pytest.mark.parametrize("tile", [37, 1000])
 def test_decode_tiled_equals_decode_box(figure, overlays, tile):
     image = read_image(figure)
-    cfg = validate_config({"input": str(figure), "scale": {"cmap": "magma", "vmin": 0, "vmax": 1},
-                           "decode": {"overlays": overlays}})
+    cfg = validate_config(
+        {"input": str(figure), "scale": {"cmap": "magma", "vmin": 0, "vmax": 1}, "decode": {"overlays": overlays}}
+    )
     scale = from_colormap("magma", "linear", 0, 1)
     box = (3, 2, W - 4, H - 3)
     x0, y0, x1, y1 = box
@@ -152,8 +158,11 @@ def test_jpeg_figure_with_smoothing_decodes_the_same(figure, tmp_path):
     # smooth: auto -> on for JPEG. (The overlay clean-up is left out: on JPEG its distance level is a
     # median over the whole box, which a tile cannot see; and so is the refinement against the file's DCT
     # data, which tiles do not read; see the README's batch section.)
-    cfg = {"input": str(jpeg), "scale": {"cmap": "magma", "vmin": 0, "vmax": 1},
-           "decode": {"overlays": "keep", "jpeg_refine": False}}
+    cfg = {
+        "input": str(jpeg),
+        "scale": {"cmap": "magma", "vmin": 0, "vmax": 1},
+        "decode": {"overlays": "keep", "jpeg_refine": False},
+    }
     assert pipeline.wants_smoothing(validate_config(cfg))
     untiled = pipeline.run(cfg)
     tiled = tiles.run_tiled(cfg, tile=45)

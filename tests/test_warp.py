@@ -1,4 +1,5 @@
 """Warping a box onto a regular grid (rasterio.warp / GDAL): target grids, source pixels picked, resampling."""
+
 from __future__ import annotations
 
 import math
@@ -73,13 +74,19 @@ def test_rotated_affine_picks_the_right_source_pixels():
     (warped,) = warp_arrays([INDEX], grid, None, affine=t)
     centres = _cell_centres(grid)
     inv = ~t
-    source = np.stack([inv.a * centres[..., 0] + inv.b * centres[..., 1] + inv.c,
-                       inv.d * centres[..., 0] + inv.e * centres[..., 1] + inv.f], axis=-1)
+    source = np.stack(
+        [
+            inv.a * centres[..., 0] + inv.b * centres[..., 1] + inv.c,
+            inv.d * centres[..., 0] + inv.e * centres[..., 1] + inv.f,
+        ],
+        axis=-1,
+    )
     assert _check_picks(warped, source, margin=0.01) > 0.9 * W * H * 4
 
 
 def test_a_smooth_nonlinear_transform_warps_exactly():
     """A polynomial mapping, given as a function (GDAL inverts its geolocation arrays): to a hundredth of a pixel."""
+
     def forward(p):
         c, r = p[:, 0], p[:, 1]
         return np.column_stack([10.0 + 0.1 * c + 0.0002 * c * r, 50.0 - 0.1 * r + 0.0001 * c * c])
@@ -130,8 +137,8 @@ def test_the_users_resampling_is_used():
     ramp = np.tile(np.arange(W, dtype=np.float32) + 0.5, (H, 1))  # value = x of the pixel centre
     t = Affine(1.0, 0, 0, 0, -1.0, 0)
     grid = TargetGrid(Affine(0.25, 0, 10.0, 0, -0.25, -10.0), 160, 80, None)
-    nearest, = warp_arrays([ramp], grid, None, affine=t, resampling="nearest")
-    bilinear, = warp_arrays([ramp], grid, None, affine=t, resampling="bilinear")
+    (nearest,) = warp_arrays([ramp], grid, None, affine=t, resampling="nearest")
+    (bilinear,) = warp_arrays([ramp], grid, None, affine=t, resampling="bilinear")
     x = 10.0 + 0.25 * (np.arange(160) + 0.5)
     np.testing.assert_allclose(bilinear[40], x, atol=1e-4)
     np.testing.assert_array_equal(nearest[40], np.floor(x) + 0.5)

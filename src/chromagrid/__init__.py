@@ -23,6 +23,7 @@ Names are imported on first use, so ``import chromagrid`` stays cheap:
 ...                              box=(80, 40, 620, 460))  # doctest: +SKIP
 >>> result.grid["value"]  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import importlib
@@ -32,18 +33,33 @@ from chromagrid._version import __version__
 
 #: Public name -> the module that defines it (imported on first access).
 _PUBLIC = {
-    "digitize": "chromagrid.pipeline", "run": "chromagrid.pipeline", "Result": "chromagrid.pipeline",
-    "cells": "chromagrid.pipeline", "run_cells": "chromagrid.pipeline", "inspect_figure": "chromagrid.pipeline",
-    "run_panels": "chromagrid.pipeline", "Found": "chromagrid.auto",
-    "load_config": "chromagrid.config", "Config": "chromagrid.config", "CellsConfig": "chromagrid.config",
-    "Reduce": "chromagrid.reduce.settings", "Tolerance": "chromagrid.reduce.settings",
-    "ColorScale": "chromagrid.scale.colorscale", "from_colormap": "chromagrid.scale.colorscale",
-    "from_colors": "chromagrid.scale.colorscale", "from_colorbar": "chromagrid.scale.colorscale",
+    "digitize": "chromagrid.pipeline",
+    "run": "chromagrid.pipeline",
+    "Result": "chromagrid.pipeline",
+    "cells": "chromagrid.pipeline",
+    "run_cells": "chromagrid.pipeline",
+    "inspect_figure": "chromagrid.pipeline",
+    "run_panels": "chromagrid.pipeline",
+    "Found": "chromagrid.auto",
+    "load_config": "chromagrid.config",
+    "Config": "chromagrid.config",
+    "CellsConfig": "chromagrid.config",
+    "Reduce": "chromagrid.reduce.settings",
+    "Tolerance": "chromagrid.reduce.settings",
+    "ColorScale": "chromagrid.scale.colorscale",
+    "from_colormap": "chromagrid.scale.colorscale",
+    "from_colors": "chromagrid.scale.colorscale",
+    "from_colorbar": "chromagrid.scale.colorscale",
     "list_colormaps": "chromagrid.scale.colorscale",
-    "ChromagridError": "chromagrid.errors", "ConfigError": "chromagrid.errors",
-    "ImageReadError": "chromagrid.errors", "ColorScaleError": "chromagrid.errors",
-    "NotFoundError": "chromagrid.errors", "ChromagridWarning": "chromagrid.errors",
-    "plan_batch": "chromagrid.batch", "run_batch": "chromagrid.batch", "run_tiled": "chromagrid.tiles",
+    "ChromagridError": "chromagrid.errors",
+    "ConfigError": "chromagrid.errors",
+    "ImageReadError": "chromagrid.errors",
+    "ColorScaleError": "chromagrid.errors",
+    "NotFoundError": "chromagrid.errors",
+    "ChromagridWarning": "chromagrid.errors",
+    "plan_batch": "chromagrid.batch",
+    "run_batch": "chromagrid.batch",
+    "run_tiled": "chromagrid.tiles",
     "CellsResult": "chromagrid.heatmap.cells",
 }
 

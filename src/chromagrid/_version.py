@@ -1,4 +1,5 @@
 """The installed package's version (``0+unknown`` in a source tree that was not installed)."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -16,6 +16,7 @@ confidence. Items below :data:`LOW_CONFIDENCE` are warnings
 cannot be found is a :class:`~chromagrid.errors.NotFoundError` naming the flag
 that supplies it.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -101,16 +102,29 @@ class Found:
 
 def describe_panel(index: int, p) -> dict:
     """One panel as JSON-able data (numbered from 1)."""
-    return {"panel": index + 1, "box": [int(v) for v in p.box], "framed": p.framed, "confidence": p.confidence,
-            "evidence": p.evidence}
+    return {
+        "panel": index + 1,
+        "box": [int(v) for v in p.box],
+        "framed": p.framed,
+        "confidence": p.confidence,
+        "evidence": p.evidence,
+    }
 
 
 def describe_colorbar(index: int, c) -> dict:
     """One colorbar as JSON-able data (numbered from 1, as the panels it serves)."""
-    return {"colorbar": index + 1, "box": [int(v) for v in c.box], "orientation": c.orientation,
-            "extend": c.extend, "serves_panels": [j + 1 for j in c.panels],
-            "low_colour": [int(v) for v in c.colors[0]], "high_colour": [int(v) for v in c.colors[-1]],
-            "samples": int(len(c.colors)), "confidence": c.confidence, "evidence": c.evidence}
+    return {
+        "colorbar": index + 1,
+        "box": [int(v) for v in c.box],
+        "orientation": c.orientation,
+        "extend": c.extend,
+        "serves_panels": [j + 1 for j in c.panels],
+        "low_colour": [int(v) for v in c.colors[0]],
+        "high_colour": [int(v) for v in c.colors[-1]],
+        "samples": int(len(c.colors)),
+        "confidence": c.confidence,
+        "evidence": c.evidence,
+    }
 
 
 def _box_text(box) -> str:
@@ -134,8 +148,9 @@ def find_box(rgb: np.ndarray) -> tuple[int, int, int, int]:
     return _choose_panel("auto", None, rgb, found, None)
 
 
-def _choose_panel(given_box, number: int | None, rgb: np.ndarray, found: Found,
-                  layout) -> tuple[int, int, int, int] | None:
+def _choose_panel(
+    given_box, number: int | None, rgb: np.ndarray, found: Found, layout
+) -> tuple[int, int, int, int] | None:
     """The box to decode, from the panels found (None: the whole image, a bare raster)."""
     from chromagrid.find.layout import find_layout
 
@@ -145,15 +160,19 @@ def _choose_panel(given_box, number: int | None, rgb: np.ndarray, found: Found,
         if not panels:
             raise NotFoundError(f"panel {number}: no panel found in the figure; give the plot area with --box")
         if not 1 <= number <= len(panels):
-            raise NotFoundError(f"panel {number}: the figure has {len(panels)} panel(s) ({panel_list(panels)}); "
-                                f"give --panel 1 to {len(panels)}")
+            raise NotFoundError(
+                f"panel {number}: the figure has {len(panels)} panel(s) ({panel_list(panels)}); "
+                f"give --panel 1 to {len(panels)}"
+            )
         found.panel = number - 1
     elif given_box is None and not any(p.framed for p in panels) and not found.colorbars:
         found.used["box"] = "whole image"  # a bare raster (no frame, no colorbar): the image is the data
         return None
     elif len(panels) > 1:
-        raise NotFoundError(f"the figure has {len(panels)} panels ({panel_list(panels)}); choose one with "
-                            "--panel N, or write each with an output name holding {panel}")
+        raise NotFoundError(
+            f"the figure has {len(panels)} panels ({panel_list(panels)}); choose one with "
+            "--panel N, or write each with an output name holding {panel}"
+        )
     elif not panels:
         if given_box == "auto":
             raise NotFoundError("no panel found in the figure: give the plot area with --box X0 Y0 X1 Y1")
@@ -164,8 +183,10 @@ def _choose_panel(given_box, number: int | None, rgb: np.ndarray, found: Found,
     chosen = panels[found.panel]
     found.used["box"] = "found"
     if chosen.confidence < LOW_CONFIDENCE:
-        found.warn(f"panel {found.panel + 1} box {_box_text(chosen.box)}: confidence {chosen.confidence:.2f} "
-                   f"({chosen.evidence}); check it or give --box")
+        found.warn(
+            f"panel {found.panel + 1} box {_box_text(chosen.box)}: confidence {chosen.confidence:.2f} "
+            f"({chosen.evidence}); check it or give --box"
+        )
     served = [c for c in found.colorbars if found.panel in c.panels]
     found.colorbar = served[0] if served else (found.colorbars[0] if len(found.colorbars) == 1 else None)
     return tuple(int(v) for v in chosen.box)
@@ -195,8 +216,10 @@ def _identify(scale: dict, rgb: np.ndarray, box, lossy: bool, found: Found) -> N
     bar = found.colorbar
     if bar is not None:
         if bar.confidence < LOW_CONFIDENCE:
-            found.warn(f"colorbar at {_box_text(bar.box)}: confidence {bar.confidence:.2f} ({bar.evidence}); "
-                       "check it or give --cmap (or --colorbar-box)")
+            found.warn(
+                f"colorbar at {_box_text(bar.box)}: confidence {bar.confidence:.2f} ({bar.evidence}); "
+                "check it or give --cmap (or --colorbar-box)"
+            )
         found.colormaps = identify_colormap(bar.colors, lossy=lossy)
         best = found.colormaps[0] if found.colormaps else None
         if best is not None and (best.exact or (lossy and best.delta_e <= LOSSY_MATCH_DELTA_E)):
@@ -215,14 +238,18 @@ def _identify(scale: dict, rgb: np.ndarray, box, lossy: bool, found: Found) -> N
     best = found.colormaps[0] if found.colormaps else None
     if best is None or best.delta_e > PIXEL_MATCH_DELTA_E:
         near = f" (nearest {best.name} at delta E {best.delta_e:.2f})" if best else ""
-        raise NotFoundError(f"no colorbar found and the figure's colours lie on no known colormap{near}: "
-                            "give --cmap NAME, --colors, or --colorbar-box X0 Y0 X1 Y1")
+        raise NotFoundError(
+            f"no colorbar found and the figure's colours lie on no known colormap{near}: "
+            "give --cmap NAME, --colors, or --colorbar-box X0 Y0 X1 Y1"
+        )
     scale["cmap"] = best.name
     if best.ncolors is not None:
         scale["ncolors"] = best.ncolors
     found.used["colormap"] = f"found from the panel's colours: {best.name} (delta E {best.delta_e:.2f})"
-    found.warn(f"no colorbar: colormap {best.name} identified from the panel's own colours; its direction "
-               "(reversed or not) cannot be told without a colorbar: check it or give --cmap")
+    found.warn(
+        f"no colorbar: colormap {best.name} identified from the panel's own colours; its direction "
+        "(reversed or not) cannot be told without a colorbar: check it or give --cmap"
+    )
 
 
 def _tidy(value: float) -> float:
@@ -233,8 +260,12 @@ def _tidy(value: float) -> float:
 def _percent_units(data: dict, found: Found) -> None:
     """Colorbar labels in percent (``25%``): the values are as printed, in %; say so in ``units`` unless given."""
     read = found.colorbar_scale
-    if read is not None and data.get("units") is None and read.fit.ticks and all(
-            t.text.strip().endswith("%") for t in read.fit.ticks):
+    if (
+        read is not None
+        and data.get("units") is None
+        and read.fit.ticks
+        and all(t.text.strip().endswith("%") for t in read.fit.ticks)
+    ):
         data["units"] = "%"
         found.used["units"] = "found: % (the colorbar's labels)"
 
@@ -248,22 +279,27 @@ def _read_range(scale: dict, rgb: np.ndarray, found: Found) -> None:
         scale["vmin"], scale["vmax"] = 0.0, 1.0
         scale.setdefault("norm", "linear")
         found.used["range"] = "normalized"
-        found.warn("no colorbar, so no value range: the output is the normalized colour position 0-1, not "
-                   "data units; give --vmin and --vmax for values")
+        found.warn(
+            "no colorbar, so no value range: the output is the normalized colour position 0-1, not "
+            "data units; give --vmin and --vmax for values"
+        )
         return
     read = read_colorbar_ticks(rgb, bar)
     found.colorbar_scale = read
     if read is None:
-        raise NotFoundError(f"the tick labels of the colorbar at {_box_text(bar.box)} could not be read: give "
-                            "--vmin and --vmax (or --colorbar-range LOW HIGH)")
+        raise NotFoundError(
+            f"the tick labels of the colorbar at {_box_text(bar.box)} could not be read: give "
+            "--vmin and --vmax (or --colorbar-range LOW HIGH)"
+        )
     norm = scale.get("norm")
     if norm is None:
         norm = scale["norm"] = read.norm
         found.used["norm"] = f"found: {norm}"
     if norm == "discrete":
         if read.boundaries is None:
-            raise NotFoundError("norm discrete: the colorbar's steps could not be tied to its ticks; give "
-                                "--boundaries B0 ... Bn")
+            raise NotFoundError(
+                "norm discrete: the colorbar's steps could not be tied to its ticks; give --boundaries B0 ... Bn"
+            )
         scale["boundaries"] = [_tidy(b) for b in read.boundaries]
     elif "colorbar_box" in scale:
         scale["colorbar_range"] = [_tidy(read.vmin), _tidy(read.vmax)]
@@ -271,8 +307,10 @@ def _read_range(scale: dict, rgb: np.ndarray, found: Found) -> None:
         scale["vmin"], scale["vmax"] = _tidy(read.vmin), _tidy(read.vmax)
     found.used["range"] = f"found: {read.vmin:.6g} to {read.vmax:.6g} ({read.evidence})"
     if read.confidence < LOW_CONFIDENCE:
-        found.warn(f"colorbar range {read.vmin:.6g} to {read.vmax:.6g}: confidence {read.confidence:.2f} "
-                   f"({read.evidence}); check it or give --vmin/--vmax")
+        found.warn(
+            f"colorbar range {read.vmin:.6g} to {read.vmax:.6g}: confidence {read.confidence:.2f} "
+            f"({read.evidence}); check it or give --vmin/--vmax"
+        )
 
 
 def _read_axes(data: dict, rgb: np.ndarray, box, found: Found) -> None:
@@ -282,33 +320,45 @@ def _read_axes(data: dict, rgb: np.ndarray, box, found: Found) -> None:
     axes = read_axes(rgb, box)
     found.axes = axes
     fits = (("x", axes.x), ("y", axes.y))
-    unsure = [f"{n} ({fit.evidence}, confidence {fit.confidence:.2f})" for n, fit in fits  # two ticks, one doubtful
-              if fit is not None and fit.confidence < LOW_CONFIDENCE and len(fit.ticks) < 3]
+    unsure = [
+        f"{n} ({fit.evidence}, confidence {fit.confidence:.2f})"
+        for n, fit in fits  # two ticks, one doubtful
+        if fit is not None and fit.confidence < LOW_CONFIDENCE and len(fit.ticks) < 3
+    ]
     if axes.x is None or axes.y is None or unsure:
         missing = " and ".join(n for n, a in (("x", axes.x), ("y", axes.y)) if a is None)
-        why = (f"the {missing} axis tick labels could not be read" if missing else
-               f"the axis fit is unsure: {'; '.join(unsure)}")
+        why = (
+            f"the {missing} axis tick labels could not be read"
+            if missing
+            else f"the axis fit is unsure: {'; '.join(unsure)}"
+        )
         found.used["axes"] = "pixels"
-        found.warn(f"{why}: the grid is in pixel coordinates; give --extent, or --axis-x/--axis-y, for world "
-                   "coordinates")
+        found.warn(
+            f"{why}: the grid is in pixel coordinates; give --extent, or --axis-x/--axis-y, for world coordinates"
+        )
         return
     georef = dict(data.get("georef") or {})
     extent = axes.extent(box)
     if extent is not None:
         georef["extent"] = [_tidy(v) for v in extent]
     else:  # a log axis: two ticks per axis
-        georef["axes"] = {name: [[float(t.position), float(t.value)] for t in (fit.ticks[0], fit.ticks[-1])]
-                          for name, fit in (("x", axes.x), ("y", axes.y))}
+        georef["axes"] = {
+            name: [[float(t.position), float(t.value)] for t in (fit.ticks[0], fit.ticks[-1])]
+            for name, fit in (("x", axes.x), ("y", axes.y))
+        }
         georef["axes"].update(x_scale=axes.x.norm, y_scale=axes.y.norm)
     if axes.lonlat and extent is not None:
         georef.setdefault("crs", "EPSG:4326")
     data["georef"] = georef
     found.used["axes"] = "found: lon/lat (EPSG:4326)" if "crs" in georef else "found"
-    low = [f"{n} ({fit.evidence}, confidence {fit.confidence:.2f})" for n, fit in fits
-           if fit.confidence < LOW_CONFIDENCE]
+    low = [
+        f"{n} ({fit.evidence}, confidence {fit.confidence:.2f})" for n, fit in fits if fit.confidence < LOW_CONFIDENCE
+    ]
     if low or axes.confidence < LOW_CONFIDENCE:
-        found.warn(f"axes: confidence {axes.confidence:.2f} ({'; '.join(low) or axes.evidence}); check the extent "
-                   f"{georef.get('extent')} or give --extent")
+        found.warn(
+            f"axes: confidence {axes.confidence:.2f} ({'; '.join(low) or axes.evidence}); check the extent "
+            f"{georef.get('extent')} or give --extent"
+        )
 
 
 def needs_detection(data: dict, cells: bool = False) -> bool:
@@ -318,8 +368,12 @@ def needs_detection(data: dict, cells: bool = False) -> bool:
     """
     scale = data.get("scale") or {}
     box = data.get("box")
-    return ((not cells and (box is None or box == "auto")) or data.get("panel") is not None
-            or not has_scale_source(scale) or not has_value_range(scale))
+    return (
+        (not cells and (box is None or box == "auto"))
+        or data.get("panel") is not None
+        or not has_scale_source(scale)
+        or not has_value_range(scale)
+    )
 
 
 def complete(data: dict, rgb: np.ndarray, lossy: bool, layout=None, cells: bool = False) -> tuple[dict, Found]:
@@ -408,8 +462,15 @@ def _given_colorbar(scale: dict, found: Found):
         if max(abs(a - b) for a, b in zip(c.box, box)) <= 3:
             return c
     orientation = scale.get("colorbar_orientation") or colorbar_orientation(box)
-    return Colorbar(box=box, orientation=orientation, colors=np.zeros((0, 3), np.uint8), extend="neither",
-                    panels=(), confidence=1.0, evidence="given")
+    return Colorbar(
+        box=box,
+        orientation=orientation,
+        colors=np.zeros((0, 3), np.uint8),
+        extend="neither",
+        panels=(),
+        confidence=1.0,
+        evidence="given",
+    )
 
 
 def inspect(rgb: np.ndarray, lossy: bool) -> dict:
@@ -464,15 +525,17 @@ def inspect(rgb: np.ndarray, lossy: bool) -> dict:
         item = {**describe_panel(i, panel), "colorbars": [j + 1 for j, c in enumerate(colorbars) if i in c.panels]}
         if not item["colorbars"]:
             x0, y0, x1, y1 = panel.box
-            item["colormap_candidates"] = [m.describe() for m in identify_from_pixels(rgb[y0:y1, x0:x1],
-                                                                                        lossy=lossy)]
-            notes.append(f"panel {i + 1}: no colorbar; give --vmin/--vmax for values (else the output is the "
-                         "normalized position 0-1)")
+            item["colormap_candidates"] = [m.describe() for m in identify_from_pixels(rgb[y0:y1, x0:x1], lossy=lossy)]
+            notes.append(
+                f"panel {i + 1}: no colorbar; give --vmin/--vmax for values (else the output is the "
+                "normalized position 0-1)"
+            )
         axes = read_axes(rgb, panel.box)
         item["axes"] = axes.describe()
         if axes.x is None or axes.y is None:
-            notes.append(f"panel {i + 1}: axis tick labels not read; give --extent or --axis-x/--axis-y for "
-                         "world coordinates")
+            notes.append(
+                f"panel {i + 1}: axis tick labels not read; give --extent or --axis-x/--axis-y for world coordinates"
+            )
         if panel.confidence < LOW_CONFIDENCE:
             notes.append(f"panel {i + 1}: confidence {panel.confidence:.2f} ({panel.evidence})")
         out_panels.append(item)

@@ -30,6 +30,7 @@ The run has three steps:
 Outputs are written atomically by the pipeline, so an interrupted batch leaves
 only complete files; running it again does what is left.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -69,12 +70,15 @@ class BatchConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     inputs: Annotated[list[str], BeforeValidator(as_list)] = Field(
-        min_length=1, description="globs and/or explicit image files")
+        min_length=1, description="globs and/or explicit image files"
+    )
     output: Annotated[list[str], BeforeValidator(as_list)] = Field(
-        min_length=1, description="output path templates: out/{stem}.nc")
+        min_length=1, description="output path templates: out/{stem}.nc"
+    )
     defaults: dict[str, Any] = Field(default_factory=dict, description="single-figure config keys for every item")
-    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict,
-                                                 description="pattern -> config keys merged over the defaults")
+    overrides: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="pattern -> config keys merged over the defaults"
+    )
     manifest: str | None = Field(None, description="path of the JSON run manifest")
 
 
@@ -98,8 +102,10 @@ def _check_partial(data: dict, where: str, source: str) -> None:
             raise ConfigError(f"{source}: {where}.{key}: not allowed here; set it with {what}")
     unknown = _unknown_keys(data, Config, where)
     if unknown:
-        raise ConfigError(f"{source}: {', '.join(unknown)}: unknown key; check its spelling and section "
-                          "(see the README's config reference)")
+        raise ConfigError(
+            f"{source}: {', '.join(unknown)}: unknown key; check its spelling and section "
+            "(see the README's config reference)"
+        )
 
 
 def load_batch_config(path: str | os.PathLike) -> BatchConfig:
@@ -130,8 +136,10 @@ def _check_template(template: str, source: str) -> None:
     try:
         template.format(stem="s", name="s.png", suffix=".png", parent="p", index=0)
     except (KeyError, IndexError, ValueError) as e:
-        raise ConfigError(f"{source}: output template {template!r}: cannot fill it ({e}); "
-                          f"use only the fields {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}") from None
+        raise ConfigError(
+            f"{source}: output template {template!r}: cannot fill it ({e}); "
+            f"use only the fields {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}"
+        ) from None
     try:
         grid_format(template)
     except ConfigError as e:
@@ -166,8 +174,10 @@ def expand_inputs(patterns: list[str], base: Path, source: str = "batch") -> lis
         if glob.has_magic(full):
             matches = sorted(Path(m).resolve() for m in glob.glob(full, recursive=True) if Path(m).is_file())
             if not matches:
-                raise ConfigError(f"{source}: inputs[{i}] {pattern!r} matches no file (looked for {full}); "
-                                  "check the pattern and the folder")
+                raise ConfigError(
+                    f"{source}: inputs[{i}] {pattern!r} matches no file (looked for {full}); "
+                    "check the pattern and the folder"
+                )
             seen.update(dict.fromkeys(matches))
         else:
             seen[Path(full).resolve()] = None
@@ -306,16 +316,20 @@ def plan_batch(path: str | os.PathLike, force: bool = False) -> Plan:
     inputs = expand_inputs(batch.inputs, base, source)
     for pattern in batch.overrides:
         if not any(override_matches(pattern, p, base) for p in inputs):
-            raise ConfigError(f"{source}: overrides[{pattern!r}] matches none of the {len(inputs)} inputs; "
-                              "a pattern without '/' matches file names, one with '/' paths relative to "
-                              f"{base}")
+            raise ConfigError(
+                f"{source}: overrides[{pattern!r}] matches none of the {len(inputs)} inputs; "
+                "a pattern without '/' matches file names, one with '/' paths relative to "
+                f"{base}"
+            )
     items, writers = [], {}
     for index, image in enumerate(inputs):
         outputs = render_outputs(batch.output, image, index, base)
         for out in outputs:
             if out in writers:
-                raise ConfigError(f"{source}: {writers[out].name} and {image.name} would both write {out}; "
-                                  "make the output template tell them apart (e.g. {parent}/{stem}.nc)")
+                raise ConfigError(
+                    f"{source}: {writers[out].name} and {image.name} would both write {out}; "
+                    "make the output template tell them apart (e.g. {parent}/{stem}.nc)"
+                )
             writers[out] = image
         data = batch.defaults
         for pattern, keys in batch.overrides.items():
@@ -362,9 +376,11 @@ def _show(path: Path) -> str:
 
 def format_plan(plan: Plan) -> str:
     """The plan as text: one line per item with its state, outputs and reason."""
-    lines = [f"plan for {plan.source}: {len(plan.items)} figures: {plan.count(TODO)} to do, "
-             f"{plan.count(UP_TO_DATE)} up to date, {plan.count(INVALID)} invalid",
-             f"manifest: {_show(plan.manifest)}"]
+    lines = [
+        f"plan for {plan.source}: {len(plan.items)} figures: {plan.count(TODO)} to do, "
+        f"{plan.count(UP_TO_DATE)} up to date, {plan.count(INVALID)} invalid",
+        f"manifest: {_show(plan.manifest)}",
+    ]
     for item in plan.items:
         outs = ", ".join(_show(p) for p in item.outputs)
         line = f"  {item.state:<10}  {_show(item.input)} -> {outs}"
@@ -378,10 +394,21 @@ def format_plan(plan: Plan) -> str:
 
 def plan_json(plan: Plan) -> dict:
     """The plan as JSON-able data, with each item's full resolved config."""
-    return {"batch": str(plan.source), "manifest": str(plan.manifest), "items": [
-        {"input": str(i.input), "outputs": [str(p) for p in i.outputs], "state": i.state, "reason": i.reason,
-         "config_sha256": i.config_sha256, "config": i.config.resolved() if i.config else None}
-        for i in plan.items]}
+    return {
+        "batch": str(plan.source),
+        "manifest": str(plan.manifest),
+        "items": [
+            {
+                "input": str(i.input),
+                "outputs": [str(p) for p in i.outputs],
+                "state": i.state,
+                "reason": i.reason,
+                "config_sha256": i.config_sha256,
+                "config": i.config.resolved() if i.config else None,
+            }
+            for i in plan.items
+        ],
+    }
 
 
 # --------------------------------------------------------------------------- the task
@@ -429,10 +456,18 @@ def run_item(config: Config) -> dict:
     from chromagrid.pipeline import config_sha256, run
 
     start = time.perf_counter()
-    record: dict[str, Any] = {"input": str(config.input), "status": FAILED, "error": None, "outputs": [],
-                              "input_sha256": None, "config_sha256": config_sha256(config),
-                              "chromagrid_version": __version__, "checks": None, "tiled": False,
-                              "worker_pid": os.getpid()}
+    record: dict[str, Any] = {
+        "input": str(config.input),
+        "status": FAILED,
+        "error": None,
+        "outputs": [],
+        "input_sha256": None,
+        "config_sha256": config_sha256(config),
+        "chromagrid_version": __version__,
+        "checks": None,
+        "tiled": False,
+        "worker_pid": os.getpid(),
+    }
     try:
         _remove_stale_parts(config.output)
         width, height = image_size(config.input, config.image.max_pixels)
@@ -491,10 +526,17 @@ class BatchReport:
 
 
 def _base_record(item: Item, status: str, error: str | None = None) -> dict:
-    return {"input": str(item.input), "status": status, "error": error,
-            "outputs": [{"path": str(p), "sha256": None} for p in item.outputs],
-            "input_sha256": item.input_sha256, "config_sha256": item.config_sha256,
-            "chromagrid_version": __version__, "checks": None, "elapsed_s": 0.0}
+    return {
+        "input": str(item.input),
+        "status": status,
+        "error": error,
+        "outputs": [{"path": str(p), "sha256": None} for p in item.outputs],
+        "input_sha256": item.input_sha256,
+        "config_sha256": item.config_sha256,
+        "chromagrid_version": __version__,
+        "checks": None,
+        "elapsed_s": 0.0,
+    }
 
 
 def _skipped_record(item: Item) -> dict:
@@ -522,8 +564,10 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         try:
             client = Client(scheduler, timeout="15s")
         except (OSError, TimeoutError, ValueError) as e:
-            raise ChromagridError(f"cannot connect to the Dask scheduler at {scheduler} ({e}); check the "
-                                  "address, or start one with `dask scheduler`") from None
+            raise ChromagridError(
+                f"cannot connect to the Dask scheduler at {scheduler} ({e}); check the "
+                "address, or start one with `dask scheduler`"
+            ) from None
         try:
             yield client
         finally:
@@ -532,8 +576,12 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n < 1:
         raise ConfigError(f"--workers must be at least 1 (got {n})")
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
@@ -549,9 +597,15 @@ class _Progress:
         if self.console.is_terminal and total:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(TextColumn("decoding"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
-                                console=self.console, transient=False)
+            self.bar = Progress(
+                TextColumn("decoding"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]} failed"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=False,
+            )
             self.task = self.bar.add_task("batch", total=total, failed=0)
 
     def __enter__(self):
@@ -570,8 +624,7 @@ class _Progress:
             failed = self.bar.tasks[0].fields["failed"] + (record["status"] == FAILED)
             self.bar.update(self.task, advance=1, failed=failed)
             if record["status"] == FAILED:
-                self.bar.console.print(f"[red]failed[/red] {name}: {record['error']}", markup=True,
-                                       highlight=False)
+                self.bar.console.print(f"[red]failed[/red] {name}: {record['error']}", markup=True, highlight=False)
             return
         width = len(str(self.total))
         line = f"chromagrid batch: [{self.n:>{width}}/{self.total}] {record['status']} {name}"
@@ -582,8 +635,13 @@ class _Progress:
         print(line, file=self.stream, flush=True)
 
 
-def execute(plan: Plan, client, task: Callable[[Config], dict] = run_item,
-            progress: TextIO | None = None, records: dict[int, dict] | None = None) -> list[dict]:
+def execute(
+    plan: Plan,
+    client,
+    task: Callable[[Config], dict] = run_item,
+    progress: TextIO | None = None,
+    records: dict[int, dict] | None = None,
+) -> list[dict]:
     """Run the plan's to-do items on a Dask client, one task per figure.
 
     Results are gathered as they finish (``distributed.as_completed``); an item
@@ -623,8 +681,9 @@ def execute(plan: Plan, client, task: Callable[[Config], dict] = run_item,
                     except Exception as e:  # noqa: BLE001 - KilledWorker, a task that raised, ...
                         reason = str(e) or type(e).__name__
                         if type(e).__name__ == "KilledWorker":
-                            reason = ("its worker process died while decoding it, on every retry "
-                                      "(out of memory, or killed)")
+                            reason = (
+                                "its worker process died while decoding it, on every retry (out of memory, or killed)"
+                            )
                         record = _base_record(item, FAILED, f"{type(e).__name__}: {reason}")
                     records[item.index] = record
                     bar.update(record)
@@ -661,9 +720,14 @@ def write_manifest(report: BatchReport, path: Path | None = None) -> Path:
     return path
 
 
-def run_batch(path: str | os.PathLike, workers: int | None = None, scheduler: str | None = None,
-              force: bool = False, task: Callable[[Config], dict] = run_item,
-              progress: TextIO | None = None) -> BatchReport:
+def run_batch(
+    path: str | os.PathLike,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    task: Callable[[Config], dict] = run_item,
+    progress: TextIO | None = None,
+) -> BatchReport:
     """Plan and run a batch config; write its manifest.
 
     Parameters
@@ -708,8 +772,10 @@ def run_batch(path: str | os.PathLike, workers: int | None = None, scheduler: st
         raise
     finally:
         if records:
-            report.records = [records[i.index] if i.index in records
-                              else _base_record(i, NOT_RUN, "interrupted before it started") for i in plan.items]
+            report.records = [
+                records[i.index] if i.index in records else _base_record(i, NOT_RUN, "interrupted before it started")
+                for i in plan.items
+            ]
             report.elapsed_s = time.perf_counter() - t0
             report.manifest = write_manifest(report)
     return report
@@ -724,10 +790,17 @@ def format_summary(report: BatchReport, stream: TextIO | None = None) -> None:
     from rich.table import Table
 
     stream = stream or sys.stdout
-    meaning = {DONE: "decoded, outputs written", SKIPPED: "up to date, left as they were",
-               FAILED: "not decoded (reasons below)", NOT_RUN: "interrupted before they finished"}
-    rows = [(status, report.count(status), meaning[status]) for status in (DONE, SKIPPED, FAILED, NOT_RUN)
-            if report.count(status) or status != NOT_RUN]
+    meaning = {
+        DONE: "decoded, outputs written",
+        SKIPPED: "up to date, left as they were",
+        FAILED: "not decoded (reasons below)",
+        NOT_RUN: "interrupted before they finished",
+    }
+    rows = [
+        (status, report.count(status), meaning[status])
+        for status in (DONE, SKIPPED, FAILED, NOT_RUN)
+        if report.count(status) or status != NOT_RUN
+    ]
     title = f"chromagrid batch {report.plan.source.name}: {len(report.records)} figures in {report.elapsed_s:.1f} s"
     failed = [(_show(Path(r["input"])), r["error"] or "") for r in report.failed]
     console = Console(file=stream, highlight=False)

@@ -6,6 +6,7 @@ names (with the nearest valid names), unparseable CRSs, output suffixes.
 What needs the image's size (a box outside it) is checked by
 :func:`check_against_image` before any pixel is decoded.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -44,8 +45,7 @@ def _check_box(box: Box | None, key: str) -> Box | None:
     if min(box) < 0:
         raise ValueError(f"{key} {list(box)} has a negative coordinate; pixel coordinates start at 0")
     if x1 - x0 < 2 or y1 - y0 < 2:
-        raise ValueError(f"{key} {list(box)} must be x0 y0 x1 y1 with x1 >= x0 + 2 and y1 >= y0 + 2 "
-                         "(x1, y1 exclusive)")
+        raise ValueError(f"{key} {list(box)} must be x0 y0 x1 y1 with x1 >= x0 + 2 and y1 >= y0 + 2 (x1, y1 exclusive)")
     return box
 
 
@@ -84,8 +84,12 @@ def _single_suffix(key: str, suffix: str, what: str):
 
 
 GridPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("export.grid.grid_format"))]
-PointPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("export.points.points_format"))]
-MatrixPaths = Annotated[list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("heatmap.cells.matrix_format"))]
+PointPaths = Annotated[
+    list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("export.points.points_format"))
+]
+MatrixPaths = Annotated[
+    list[Path], BeforeValidator(as_list), AfterValidator(_known_suffixes("heatmap.cells.matrix_format"))
+]
 ReportPath = Annotated[Path | None, AfterValidator(_single_suffix("report", ".json", "the report is JSON"))]
 FigurePath = Annotated[Path | None, AfterValidator(_single_suffix("figure", ".png", "the diagnostic figure is a PNG"))]
 
@@ -128,8 +132,10 @@ class ScaleConfig(_Section):
     def _consistent(self):
         sources = [k for k in ("cmap", "colors", "colorbar_box") if getattr(self, k) is not None]
         if len(sources) != 1:
-            raise ValueError("give exactly one colour scale source: cmap, colors or colorbar_box "
-                             f"(got {', '.join(sources) or 'none'})")
+            raise ValueError(
+                "give exactly one colour scale source: cmap, colors or colorbar_box "
+                f"(got {', '.join(sources) or 'none'})"
+            )
         if self.colorbar_range is not None:
             if self.colorbar_box is None:
                 raise ValueError("colorbar_range needs colorbar_box")
@@ -151,8 +157,10 @@ class ScaleConfig(_Section):
             where = "colorbar_range" if self.colorbar_box is not None else "vmin and vmax"
             raise ValueError(f"the value range is missing: give {where}")
         if not lo < hi:
-            raise ValueError(f"vmin ({lo}) must be less than vmax ({hi}); for a reversed scale use a "
-                             "reversed colormap (name_r) instead")
+            raise ValueError(
+                f"vmin ({lo}) must be less than vmax ({hi}); for a reversed scale use a "
+                "reversed colormap (name_r) instead"
+            )
         if self.norm == "log" and lo <= 0:
             raise ValueError(f"norm: log needs vmin > 0 (got {lo})")
         return self
@@ -168,33 +176,45 @@ class ScaleConfig(_Section):
 class DecodeConfig(_Section):
     """Colour-to-value settings."""
 
-    max_distance: float = Field(DEFAULT_MAX_DISTANCE, gt=0,
-                                description="pixels farther than this CIE76 delta E from the scale are no data")
+    max_distance: float = Field(
+        DEFAULT_MAX_DISTANCE, gt=0, description="pixels farther than this CIE76 delta E from the scale are no data"
+    )
     keep_distance: bool = Field(True, description="store the per-pixel colour distance in the grid")
     overlays: Literal["fill", "mask", "keep"] = Field(
-        "fill", description="thin lines, text, the frame and gridlines drawn over the data: remove them and fill "
-        "thin gaps from both sides (fill), only remove them (mask), or decode them like any pixel (keep)")
+        "fill",
+        description="thin lines, text, the frame and gridlines drawn over the data: remove them and fill "
+        "thin gaps from both sides (fill), only remove them (mask), or decode them like any pixel (keep)",
+    )
     smooth: bool | Literal["auto"] = Field(
-        "auto", description="average each value with its neighbours of nearly the same value, which takes out "
-        "JPEG noise; auto: only for JPEG inputs")
+        "auto",
+        description="average each value with its neighbours of nearly the same value, which takes out "
+        "JPEG noise; auto: only for JPEG inputs",
+    )
     jpeg_refine: bool = Field(
-        True, description="when smoothing a JPEG figure, keep the values consistent with the file's own "
+        True,
+        description="when smoothing a JPEG figure, keep the values consistent with the file's own "
         "compressed data (its DCT coefficients and quantization tables): a tenth less error on "
-        "../shared/bench's JPEGs, about 1.1 s more per megapixel; false: smooth the decoded pixels only")
+        "../shared/bench's JPEGs, about 1.1 s more per megapixel; false: smooth the decoded pixels only",
+    )
     margins: Literal["auto", "off"] = Field(
-        "auto", description="figures drawn with a resampling interpolation (imshow bilinear and the like, "
+        "auto",
+        description="figures drawn with a resampling interpolation (imshow bilinear and the like, "
         "interpolation_stage='data') lose half a source cell of data along every masked edge. auto: when "
         "the decoded values show such a rendering, extend them into the plain background next to the data "
-        "by half the source cell spacing measured from the image, never across lines or text; off: leave them")
+        "by half the source cell spacing measured from the image, never across lines or text; off: leave them",
+    )
     native_grid: bool = Field(
-        False, description="the box holds a nearest-neighbour raster: find its cells and give one value per "
-        "cell (the raster's native resolution) instead of one per pixel")
+        False,
+        description="the box holds a nearest-neighbour raster: find its cells and give one value per "
+        "cell (the raster's native resolution) instead of one per pixel",
+    )
 
 
 AxisTicks = tuple[tuple[float, float], tuple[float, float]]
 TransformName = Literal["linear", "helmert", "polynomial1", "polynomial2", "polynomial3", "projective", "tps"]
-ResamplingName = Literal["nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode",
-                         "min", "max", "med", "q1", "q3"]
+ResamplingName = Literal[
+    "nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode", "min", "max", "med", "q1", "q3"
+]
 #: The GCP transform used when ``gcps`` or ``gcps_file`` is given without ``transform``.
 DEFAULT_TRANSFORM = "polynomial1"
 
@@ -234,12 +254,14 @@ class GeorefConfig(_Section):
     crs: str | None = Field(None, description="EPSG code, WKT or PROJ string")
     axes: AxesConfig | None = Field(None, description="two known ticks per axis")
     gcps: list[tuple[float, float, float, float]] | None = Field(
-        None, description="ground control points [[col, row, x, y], ...] in image pixel coordinates")
+        None, description="ground control points [[col, row, x, y], ...] in image pixel coordinates"
+    )
     gcps_file: Path | None = Field(None, description="QGIS Georeferencer .points file")
     transform: TransformName | None = Field(None, description="GCP transform (QGIS names); default polynomial1")
     target_crs: str | None = Field(None, description="reproject the grid to this CRS")
     resolution: float | tuple[float, float] | None = Field(
-        None, description="target cell size (dx or [dx, dy]) in target CRS units; warps")
+        None, description="target cell size (dx or [dx, dy]) in target CRS units; warps"
+    )
     resampling: ResamplingName = Field("nearest", description="resampling when warping (rasterio/GDAL names)")
 
     @field_validator("resolution")
@@ -286,8 +308,10 @@ class GeorefConfig(_Section):
             except ChromagridError as e:
                 raise ValueError(str(e)) from None
         if file_crs is not None and self.crs is not None and not parse_crs(self.crs).equals(file_crs):
-            raise ValueError(f"crs {self.crs} differs from the CRS in gcps_file {self.gcps_file} "
-                             f"({file_crs.name}); remove crs to use the file's, or fix one of them")
+            raise ValueError(
+                f"crs {self.crs} differs from the CRS in gcps_file {self.gcps_file} "
+                f"({file_crs.name}); remove crs to use the file's, or fix one of them"
+            )
         has_crs = self.crs is not None or file_crs is not None
         if self.target_crs is not None and not has_crs:
             raise ValueError("target_crs needs crs (the CRS of the extent, axes or GCP map coordinates)")
@@ -323,8 +347,9 @@ class GeorefConfig(_Section):
     @model_validator(mode="after")
     def _crs_needs_extent(self):
         if self.crs is not None and all(getattr(self, k) is None for k in ("extent", "axes", "gcps", "gcps_file")):
-            raise ValueError("crs needs extent, axes, gcps or gcps_file (what ties the figure's pixels to "
-                             "world coordinates)")
+            raise ValueError(
+                "crs needs extent, axes, gcps or gcps_file (what ties the figure's pixels to world coordinates)"
+            )
         return self
 
 
@@ -332,7 +357,8 @@ class ExportConfig(_Section):
     """How grid files are written (see :class:`chromagrid.export.grid.ExportOptions`)."""
 
     compress: Literal["deflate", "lzw", "zstd", "none"] = Field(
-        "deflate", description="GeoTIFF compression; NetCDF uses zlib unless none")
+        "deflate", description="GeoTIFF compression; NetCDF uses zlib unless none"
+    )
     predictor: Literal[1, 2, 3] = Field(3, description="GeoTIFF predictor: 3 floating point, 2 horizontal, 1 none")
     complevel: int = Field(4, ge=1, le=9, description="compression level (NetCDF zlib, GeoTIFF deflate/zstd)")
     tiled: bool | None = Field(None, description="tiles/chunks of blocksize; default: when both sides >= 512")
@@ -367,8 +393,10 @@ class Config(_Section):
     input: Path
     output: GridPaths = Field(default_factory=list, description="grid files: .nc or .tif (one or several)")
     box: Box | Literal["auto"] | None = Field(
-        None, description="plot box x0 y0 x1 y1 in image pixels (x1, y1 exclusive); auto: found in the figure; "
-        "default: the whole image")
+        None,
+        description="plot box x0 y0 x1 y1 in image pixels (x1, y1 exclusive); auto: found in the figure; "
+        "default: the whole image",
+    )
     scale: ScaleConfig
     decode: DecodeConfig = DecodeConfig()
     georef: GeorefConfig = GeorefConfig()
@@ -400,8 +428,9 @@ class Config(_Section):
         tiffs = [p for p in self.output if p.suffix.lower() in (".tif", ".tiff")]
         axes = self.georef.axes
         if tiffs and axes is not None and "log" in (axes.x_scale, axes.y_scale):
-            raise ValueError(f"output {tiffs[0]}: a log axis gives no affine transform for a GeoTIFF; "
-                             "write .nc instead")
+            raise ValueError(
+                f"output {tiffs[0]}: a log axis gives no affine transform for a GeoTIFF; write .nc instead"
+            )
         for key in ("world_file", "aux_xml"):
             if getattr(self.export, key) and not tiffs:
                 raise ValueError(f"export.{key} goes beside a GeoTIFF: add a .tif output or remove {key}")
@@ -427,8 +456,9 @@ def format_validation_error(error: ValidationError, source: str = "config") -> s
         else:
             problems.append({**problem, "loc": loc})
     lines = []
-    for problem in problems or [{"loc": k, "msg": f"should be {v}", "type": "literal_error"}
-                                for k, v in alternatives.items()]:
+    for problem in problems or [
+        {"loc": k, "msg": f"should be {v}", "type": "literal_error"} for k, v in alternatives.items()
+    ]:
         where = ".".join(str(p) for p in problem["loc"]) or "(top level)"
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
@@ -523,8 +553,9 @@ def load_config_data(path: str | os.PathLike, cells: bool = False) -> dict:
     path = Path(path)
     data = resolve_paths(read_config_file(path), path.parent.resolve())
     if not cells and data.get("kind") == "cells":
-        raise ConfigError(f"{path}: a cells config (kind: cells): run it with `chromagrid run {path}` "
-                          "or chromagrid.run_cells")
+        raise ConfigError(
+            f"{path}: a cells config (kind: cells): run it with `chromagrid run {path}` or chromagrid.run_cells"
+        )
     return data
 
 
@@ -587,8 +618,10 @@ def check_boxes(box, colorbar_box, width: int, height: int) -> None:
     """The plot box and the colorbar box (either may be None) lie inside an image of ``width`` x ``height``."""
     for key, given in (("box", box), ("scale.colorbar_box", colorbar_box)):
         if isinstance(given, (tuple, list)) and (given[2] > width or given[3] > height):
-            raise ConfigError(f"{key} {list(given)} reaches outside the image ({width}x{height} pixels); "
-                              f"x1 must be <= {width} and y1 <= {height}")
+            raise ConfigError(
+                f"{key} {list(given)} reaches outside the image ({width}x{height} pixels); "
+                f"x1 must be <= {width} and y1 <= {height}"
+            )
 
 
 class CellsConfig(_Section):
@@ -611,10 +644,13 @@ class CellsConfig(_Section):
     min_pixels: int = Field(3, ge=1, description="a cell with fewer usable interior pixels is NaN")
     unequal: bool = Field(True, description="accept cells of unequal sizes (else fit equal cells only)")
     annotations: Literal["auto", "read", "off"] = Field(
-        "auto", description="numbers printed in the cells: read them by OCR and compare them with the colours "
-        "(auto: when most cells carry text; read: always; off: never)")
+        "auto",
+        description="numbers printed in the cells: read them by OCR and compare them with the colours "
+        "(auto: when most cells carry text; read: always; off: never)",
+    )
     values_from: Literal["colour", "text"] = Field(
-        "colour", description="text: the printed numbers where legible (the colour value where not)")
+        "colour", description="text: the printed numbers where legible (the colour value where not)"
+    )
     scale: ScaleConfig
     decode: DecodeConfig = DecodeConfig()
     image: ImageConfig = ImageConfig()
@@ -630,8 +666,9 @@ class CellsConfig(_Section):
     def _labels_match(self):
         for labels, n, key in ((self.row_labels, self.rows, "rows"), (self.col_labels, self.cols, "cols")):
             if labels is not None and n is not None and len(labels) != n:
-                raise ValueError(f"{key[:-1]}_labels has {len(labels)} labels but {key} is {n}; "
-                                 f"give one label per {key[:-1]}")
+                raise ValueError(
+                    f"{key[:-1]}_labels has {len(labels)} labels but {key} is {n}; give one label per {key[:-1]}"
+                )
         return self
 
     @property

@@ -1,4 +1,5 @@
 """The pipeline: config in, grid (and files) out. Stages never read files; this does."""
+
 from __future__ import annotations
 
 import hashlib
@@ -188,8 +189,10 @@ def provenance(config: Config, image: RasterImage, scale: ColorScale, box, found
         if found.warnings:
             detected["chromagrid_warnings"] = "; ".join(found.warnings)
         if found.used.get("range") == "normalized":
-            detected["comment"] = ("no value range was given or found: values are the normalized colour "
-                                   "position 0-1 along the colormap, not data units")
+            detected["comment"] = (
+                "no value range was given or found: values are the normalized colour "
+                "position 0-1 along the colormap, not data units"
+            )
     return {
         "Conventions": "CF-1.11",
         "title": config.title or f"Values decoded from {name}",
@@ -223,10 +226,17 @@ def plot_box(config: Config, image: RasterImage) -> tuple[int, int, int, int]:
     return tuple(config.box or (0, 0, *image.size))
 
 
-def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.ndarray | None = None,
-               table: ColorScale | None = None, overlay_width: int | None = None,
-               frame: Frame = Frame(), gridlines: Gridlines = Gridlines(),
-               origin: tuple[int, int] | None = None) -> Decoded:
+def decode_box(
+    config: Config,
+    rgb: np.ndarray,
+    scale: ColorScale,
+    opaque: np.ndarray | None = None,
+    table: ColorScale | None = None,
+    overlay_width: int | None = None,
+    frame: Frame = Frame(),
+    gridlines: Gridlines = Gridlines(),
+    origin: tuple[int, int] | None = None,
+) -> Decoded:
     """The decode steps of :func:`run` on the plot box's pixels: colour to value, then overlay clean-up.
 
     Unless ``decode.overlays`` is ``keep``, the axes ``frame``
@@ -251,8 +261,9 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
     drawn_frame = frame
     if lossy:
         frame = frame.blend_covered()
-    decoded = decode(frame.unblend(rgb), scale if table is None else table, config.decode.max_distance, opaque,
-                     lossy=lossy)
+    decoded = decode(
+        frame.unblend(rgb), scale if table is None else table, config.decode.max_distance, opaque, lossy=lossy
+    )
     plain = decoded.value
     if config.decode.overlays != "keep":
         decoded = clean_overlays(decoded, scale, width=overlay_width, fill=config.decode.overlays == "fill")
@@ -280,8 +291,12 @@ def decode_box(config: Config, rgb: np.ndarray, scale: ColorScale, opaque: np.nd
     return decoded
 
 
-def run(config: Config | dict | str | os.PathLike, *, write_config: str | os.PathLike | None = None,
-        source: str | None = None) -> Result:
+def run(
+    config: Config | dict | str | os.PathLike,
+    *,
+    write_config: str | os.PathLike | None = None,
+    source: str | None = None,
+) -> Result:
     """Run the pipeline on one figure.
 
     Parameters
@@ -313,8 +328,10 @@ def run(config: Config | dict | str | os.PathLike, *, write_config: str | os.Pat
     source = source or "config"
     if isinstance(config, dict):
         if has_panel_template(config):
-            raise ConfigError(f"{source}: an output name holds {PANEL_FIELD}: decode every panel with run_panels "
-                              "(chromagrid decode does), or name the outputs without it")
+            raise ConfigError(
+                f"{source}: an output name holds {PANEL_FIELD}: decode every panel with run_panels "
+                "(chromagrid decode does), or name the outputs without it"
+            )
         if needs_detection(config):
             config, image, found = complete_from_figure(config, source)
         else:
@@ -346,8 +363,9 @@ def read_image_for(data: dict) -> RasterImage:
     return read_image(data["input"], limit)
 
 
-def complete_from_figure(data: dict, source: str = "config", image: RasterImage | None = None,
-                         layout=None) -> tuple[Config, RasterImage, Found]:
+def complete_from_figure(
+    data: dict, source: str = "config", image: RasterImage | None = None, layout=None
+) -> tuple[Config, RasterImage, Found]:
     """Validate a config that leaves items out, after filling them from the figure (:func:`chromagrid.auto.complete`).
 
     The rest of the config is checked first, so a typo is reported before the figure is searched.
@@ -400,20 +418,26 @@ def run_panels(config: dict | str | os.PathLike, *, write_config: str | os.PathL
     source = str(config) if isinstance(config, (str, os.PathLike)) else "config"
     data = load_config_data(config) if isinstance(config, (str, os.PathLike)) else dict(config)
     if not has_panel_template(data):
-        raise ConfigError(f"{source}: no output name holds {PANEL_FIELD}: give one (out/{PANEL_FIELD}.nc), or "
-                          "decode one panel with run")
+        raise ConfigError(
+            f"{source}: no output name holds {PANEL_FIELD}: give one (out/{PANEL_FIELD}.nc), or "
+            "decode one panel with run"
+        )
     for key in ("box", "panel"):
         if data.get(key) is not None:
-            raise ConfigError(f"{source}: {key} with an output name holding {PANEL_FIELD} (every panel): remove "
-                              f"{key}, or {PANEL_FIELD} from the output names")
+            raise ConfigError(
+                f"{source}: {key} with an output name holding {PANEL_FIELD} (every panel): remove "
+                f"{key}, or {PANEL_FIELD} from the output names"
+            )
     if write_config is not None and PANEL_FIELD not in str(write_config):
         raise ConfigError(f"--write-config {write_config}: one config per panel: put {PANEL_FIELD} in its name")
     precheck_config(data, source)
     image = read_image_for(data)
     layout = find_layout(image.rgb)
     if not layout[0]:
-        raise NotFoundError(f"{data['input']}: no panel found in the figure: give the plot area with --box and "
-                            f"outputs without {PANEL_FIELD}")
+        raise NotFoundError(
+            f"{data['input']}: no panel found in the figure: give the plot area with --box and "
+            f"outputs without {PANEL_FIELD}"
+        )
     prepared = []  # every panel completed before anything is written
     for number in range(1, len(layout[0]) + 1):
         prepared.append(complete_from_figure(_for_panel(data, number), source, image, layout))
@@ -463,17 +487,26 @@ def run_decode(config: Config, image: RasterImage, found: Found | None = None) -
     x0, y0, x1, y1 = box
     opaque = image.opaque[y0:y1, x0:x1] if image.opaque is not None else None
     lossy = is_lossy(config.input)
-    decoded = decode_box(config, image.rgb[y0:y1, x0:x1], scale, opaque, frame=find_frame(image.rgb, box, lossy),
-                         gridlines=find_gridlines(image.rgb, box, scale, lossy), origin=(x0, y0))
+    decoded = decode_box(
+        config,
+        image.rgb[y0:y1, x0:x1],
+        scale,
+        opaque,
+        frame=find_frame(image.rgb, box, lossy),
+        gridlines=find_gridlines(image.rgb, box, scale, lossy),
+        origin=(x0, y0),
+    )
     if config.decode.margins == "auto":
-        decoded = replace(decoded, value=restore_margins(decoded.value, image.rgb[y0:y1, x0:x1],
-                                                         LOSSY_TOLERANCE if lossy else 0))
+        decoded = replace(
+            decoded, value=restore_margins(decoded.value, image.rgb[y0:y1, x0:x1], LOSSY_TOLERANCE if lossy else 0)
+        )
     valid = decoded.valid
     if not valid.any():
         raise ChromagridError(
             f"{config.input}: no pixel in box {list(box)} is within delta E {config.decode.max_distance} of the "
             f"colour scale '{scale.name}'; check the colormap, its reversal (_r), the box, or raise "
-            "decode.max_distance")
+            "decode.max_distance"
+        )
     if config.decode.native_grid:  # one value per cell of a nearest-neighbour raster (see chromagrid.heatmap.cells)
         return _run_native_grid(config, image, scale, tuple(box), decoded)
     distance = decoded.distance if config.decode.keep_distance else None
@@ -482,19 +515,26 @@ def run_decode(config: Config, image: RasterImage, found: Found | None = None) -
     mapping = pixel_mapping(config, box)
     plan = None
     if mapping is None:
-        grid = make_grid(decoded.value, pixel_transform(box), None, distance=distance, attrs=attrs,
-                         units=config.units)
+        grid = make_grid(decoded.value, pixel_transform(box), None, distance=distance, attrs=attrs, units=config.units)
     else:
         g = config.georef
-        plan = plan_grid(mapping, x1 - x0, y1 - y0, parse_crs(g.target_crs) if g.target_crs else None,
-                         g.resolution, g.resampling)
+        plan = plan_grid(
+            mapping, x1 - x0, y1 - y0, parse_crs(g.target_crs) if g.target_crs else None, g.resolution, g.resampling
+        )
         axis_units = (g.axes.x_units, g.axes.y_units) if g.axes is not None else (None, None)
-        grid = georeferenced_grid(decoded.value, mapping, distance=distance, attrs=attrs, units=config.units,
-                                  axis_units=axis_units, plan=plan)
-    result = Result(grid=grid, scale=scale, config=config, box=tuple(box),
-                    masked_fraction=float(1.0 - valid.mean()),
-                    distance_stats=distance_statistics(decoded, config.decode.max_distance),
-                    georef=georef_summary(plan) if plan is not None else None, found=found)
+        grid = georeferenced_grid(
+            decoded.value, mapping, distance=distance, attrs=attrs, units=config.units, axis_units=axis_units, plan=plan
+        )
+    result = Result(
+        grid=grid,
+        scale=scale,
+        config=config,
+        box=tuple(box),
+        masked_fraction=float(1.0 - valid.mean()),
+        distance_stats=distance_statistics(decoded, config.decode.max_distance),
+        georef=georef_summary(plan) if plan is not None else None,
+        found=found,
+    )
     settings = config.reduce_settings
     if settings is not None:  # before the grid is written: the checks go into its attributes
         reduce_and_check(result, rgb_box if plan is None else rgb_on_grid(plan, rgb_box), settings)
@@ -527,9 +567,14 @@ def pixel_mapping(config: Config, box) -> PixelMapping | None:
 def georef_summary(plan: GridPlan) -> dict:
     """JSON-able description of the georeferencing (method, grid, CRSs, GCP residuals) for the report."""
     m = plan.mapping
-    out = {"method": m.method, "transform": m.transform_name, "warped": plan.target is not None,
-           "grid": plan.describe(), "crs": m.crs.to_string() if m.crs is not None else None,
-           "target_crs": plan.crs.to_string() if plan.crs is not None else None}
+    out = {
+        "method": m.method,
+        "transform": m.transform_name,
+        "warped": plan.target is not None,
+        "grid": plan.describe(),
+        "crs": m.crs.to_string() if m.crs is not None else None,
+        "target_crs": plan.crs.to_string() if plan.crs is not None else None,
+    }
     if plan.target is not None:
         out["resampling"] = plan.resampling
     if m.report is not None:
@@ -558,10 +603,13 @@ def reduce_and_check(result: Result, rgb_box: np.ndarray, settings) -> None:
     rebuilt = reconstruct(reduction.points, x, y, method, settings.outside)
     result.points = reduction.points
     result.checks = build_checks(value, rebuilt, rgb_box, result.scale, reduction, settings)
-    result.reconstruction = xr.DataArray(rebuilt, dims=("y", "x"), coords={"x": result.grid["x"],
-                                                                            "y": result.grid["y"]},
-                                         name="reconstruction",
-                                         attrs={"long_name": "value rebuilt from the reduced points"})
+    result.reconstruction = xr.DataArray(
+        rebuilt,
+        dims=("y", "x"),
+        coords={"x": result.grid["x"], "y": result.grid["y"]},
+        name="reconstruction",
+        attrs={"long_name": "value rebuilt from the reduced points"},
+    )
     result.grid.attrs.update(checks_attrs(result.checks))
 
 
@@ -575,15 +623,35 @@ def write_reduction_outputs(result: Result, rgb: np.ndarray) -> None:
     attrs = {k: v for k, v in grid.attrs.items() if k != "chromagrid_transform"}  # checks included
     mapping = dict(grid["spatial_ref"].attrs) if "spatial_ref" in grid.coords else None
     for path in config.points:
-        result.outputs.extend(write_points(result.points, path, grid_crs(grid), grid_transform(grid), attrs,
-                                           dict(grid["x"].attrs), dict(grid["y"].attrs),
-                                           dict(grid["value"].attrs), grid_mapping=mapping))
+        result.outputs.extend(
+            write_points(
+                result.points,
+                path,
+                grid_crs(grid),
+                grid_transform(grid),
+                attrs,
+                dict(grid["x"].attrs),
+                dict(grid["y"].attrs),
+                dict(grid["value"].attrs),
+                grid_mapping=mapping,
+            )
+        )
     if config.figure is not None:
         from chromagrid.reduce.figure import draw_figure
 
-        result.outputs.append(draw_figure(config.figure, rgb, result.box, grid["value"].values, result.points,
-                                          result.reconstruction.values, result.scale, result.checks,
-                                          title=f"chromagrid: {Path(config.input).name}"))
+        result.outputs.append(
+            draw_figure(
+                config.figure,
+                rgb,
+                result.box,
+                grid["value"].values,
+                result.points,
+                result.reconstruction.values,
+                result.scale,
+                result.checks,
+                title=f"chromagrid: {Path(config.input).name}",
+            )
+        )
     if config.report is not None:
         report = {**result.summary(), "outputs": [str(p) for p in [*result.outputs, config.report]]}
         with atomic_output(config.report) as tmp:
@@ -591,15 +659,43 @@ def write_reduction_outputs(result: Result, rgb: np.ndarray) -> None:
         result.outputs.append(Path(config.report))
 
 
-def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | None = None,
-             vmax: float | None = None, box=None, panel: int | None = None, norm: str | None = None, boundaries=None,
-             ncolors: int | None = None, colors=None, values=None, colorbar_box=None,
-             colorbar_range=None, colorbar_orientation: str | None = None, extent=None,
-             crs: str | None = None, max_distance: float | None = None, output=None,
-             units: str | None = None, title: str | None = None, max_pixels: int | None = None,
-             reduce=None, points=None, report=None, figure=None, axes=None, gcps=None, gcps_file=None,
-             transform: str | None = None, target_crs: str | None = None, resolution=None,
-             resampling: str | None = None, export=None, write_config=None) -> Result:
+def digitize(
+    image: str | os.PathLike,
+    *,
+    cmap: str | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    box=None,
+    panel: int | None = None,
+    norm: str | None = None,
+    boundaries=None,
+    ncolors: int | None = None,
+    colors=None,
+    values=None,
+    colorbar_box=None,
+    colorbar_range=None,
+    colorbar_orientation: str | None = None,
+    extent=None,
+    crs: str | None = None,
+    max_distance: float | None = None,
+    output=None,
+    units: str | None = None,
+    title: str | None = None,
+    max_pixels: int | None = None,
+    reduce=None,
+    points=None,
+    report=None,
+    figure=None,
+    axes=None,
+    gcps=None,
+    gcps_file=None,
+    transform: str | None = None,
+    target_crs: str | None = None,
+    resolution=None,
+    resampling: str | None = None,
+    export=None,
+    write_config=None,
+) -> Result:
     """Decode one colour-mapped figure into a grid.
 
     What is not given is found in the figure (:mod:`chromagrid.auto`): the
@@ -674,16 +770,48 @@ def digitize(image: str | os.PathLike, *, cmap: str | None = None, vmin: float |
     >>> result.found.used["box"]  # doctest: +SKIP
     'found'
     """
-    scale = {k: v for k, v in dict(
-        cmap=cmap, vmin=vmin, vmax=vmax, norm=norm, boundaries=boundaries, ncolors=ncolors, colors=colors,
-        values=values, colorbar_box=colorbar_box, colorbar_range=colorbar_range,
-        colorbar_orientation=colorbar_orientation).items() if v is not None}
-    data = {"input": str(image), "scale": scale, "output": output, "box": box, "panel": panel, "units": units,
-            "title": title,
-            "georef": {k: v for k, v in dict(extent=extent, crs=crs, axes=axes, gcps=gcps, gcps_file=gcps_file,
-                                             transform=transform, target_crs=target_crs, resolution=resolution,
-                                             resampling=resampling).items() if v is not None},
-            "export": export}
+    scale = {
+        k: v
+        for k, v in dict(
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            norm=norm,
+            boundaries=boundaries,
+            ncolors=ncolors,
+            colors=colors,
+            values=values,
+            colorbar_box=colorbar_box,
+            colorbar_range=colorbar_range,
+            colorbar_orientation=colorbar_orientation,
+        ).items()
+        if v is not None
+    }
+    data = {
+        "input": str(image),
+        "scale": scale,
+        "output": output,
+        "box": box,
+        "panel": panel,
+        "units": units,
+        "title": title,
+        "georef": {
+            k: v
+            for k, v in dict(
+                extent=extent,
+                crs=crs,
+                axes=axes,
+                gcps=gcps,
+                gcps_file=gcps_file,
+                transform=transform,
+                target_crs=target_crs,
+                resolution=resolution,
+                resampling=resampling,
+            ).items()
+            if v is not None
+        },
+        "export": export,
+    }
     if max_distance is not None:
         data["decode"] = {"max_distance": max_distance}
     if max_pixels is not None:
@@ -703,10 +831,10 @@ def _cell_mapping(mapping: PixelMapping, grid, box) -> PixelMapping:
     scale_xy = np.array([sx, sy])
     offset = np.array([ox, oy])
     forward = mapping.forward
-    affine = (mapping.affine * Affine.translation(ox, oy) * Affine.scale(sx, sy)
-              if mapping.affine is not None else None)
-    return replace(mapping, forward=lambda p: forward(offset + np.asarray(p, float).reshape(-1, 2) * scale_xy),
-                   affine=affine)
+    affine = mapping.affine * Affine.translation(ox, oy) * Affine.scale(sx, sy) if mapping.affine is not None else None
+    return replace(
+        mapping, forward=lambda p: forward(offset + np.asarray(p, float).reshape(-1, 2) * scale_xy), affine=affine
+    )
 
 
 def _run_native_grid(config: Config, image: RasterImage, scale: ColorScale, box, decoded: Decoded) -> Result:
@@ -717,8 +845,10 @@ def _run_native_grid(config: Config, image: RasterImage, scale: ColorScale, box,
     from chromagrid.heatmap.cells import native_grid
 
     if config.reduce_settings is not None:
-        raise ConfigError("decode.native_grid gives one value per cell; it does not combine with reduce, points, "
-                          "report or figure: remove native_grid or those")
+        raise ConfigError(
+            "decode.native_grid gives one value per cell; it does not combine with reduce, points, "
+            "report or figure: remove native_grid or those"
+        )
     x0, y0, x1, y1 = box
     grid, cells = native_grid(image.rgb[y0:y1, x0:x1], decoded, scale, box)
     nr, nc = grid.shape
@@ -737,18 +867,29 @@ def _run_native_grid(config: Config, image: RasterImage, scale: ColorScale, box,
     else:
         g = config.georef
         cell_mapping = _cell_mapping(mapping, grid, box)
-        plan = plan_grid(cell_mapping, nc, nr, parse_crs(g.target_crs) if g.target_crs else None,
-                         g.resolution, g.resampling)
+        plan = plan_grid(
+            cell_mapping, nc, nr, parse_crs(g.target_crs) if g.target_crs else None, g.resolution, g.resampling
+        )
         axis_units = (g.axes.x_units, g.axes.y_units) if g.axes is not None else (None, None)
-        out = georeferenced_grid(values, cell_mapping, distance=distance, attrs=attrs, units=config.units,
-                                 axis_units=axis_units, plan=plan)
+        out = georeferenced_grid(
+            values, cell_mapping, distance=distance, attrs=attrs, units=config.units, axis_units=axis_units, plan=plan
+        )
     finite = np.isfinite(values)
     d = cells.distance[finite]
-    stats = ({"mean": float(d.mean()), "p50": float(np.median(d)), "p95": float(np.percentile(d, 95)),
-              "max": float(d.max())} if d.size else {"mean": None, "p50": None, "p95": None, "max": None})
-    result = Result(grid=out, scale=scale, config=config, box=tuple(box),
-                    masked_fraction=float(1.0 - finite.mean()), distance_stats=stats,
-                    georef=georef_summary(plan) if plan is not None else None)
+    stats = (
+        {"mean": float(d.mean()), "p50": float(np.median(d)), "p95": float(np.percentile(d, 95)), "max": float(d.max())}
+        if d.size
+        else {"mean": None, "p50": None, "p95": None, "max": None}
+    )
+    result = Result(
+        grid=out,
+        scale=scale,
+        config=config,
+        box=tuple(box),
+        masked_fraction=float(1.0 - finite.mean()),
+        distance_stats=stats,
+        georef=georef_summary(plan) if plan is not None else None,
+    )
     for path in config.output:
         result.outputs.append(write_grid(out, path, config.export.options()))
     return result
@@ -799,21 +940,32 @@ def run_cells(config, source: str | None = None):
     exclude = [config.scale.colorbar_box] if config.scale.colorbar_box is not None else []
     if found is not None and found.colorbar is not None and found.colorbar.box not in exclude:
         exclude.append(found.colorbar.box)
-    result = measure_cells(image.rgb, scale, box=config.box, rows=config.n_rows, cols=config.n_cols,
-                           max_distance=(config.decode.max_distance
-                                         if "max_distance" in config.decode.model_fields_set else None),
-                           opaque=image.opaque,
-                           min_pixels=config.min_pixels, row_labels=config.row_labels,
-                           col_labels=config.col_labels, exclude=exclude, allow_unequal=config.unequal,
-                           source=str(config.input))
+    result = measure_cells(
+        image.rgb,
+        scale,
+        box=config.box,
+        rows=config.n_rows,
+        cols=config.n_cols,
+        max_distance=(config.decode.max_distance if "max_distance" in config.decode.model_fields_set else None),
+        opaque=image.opaque,
+        min_pixels=config.min_pixels,
+        row_labels=config.row_labels,
+        col_labels=config.col_labels,
+        exclude=exclude,
+        allow_unequal=config.unequal,
+        source=str(config.input),
+    )
     if config.annotations != "off" or config.values_from == "text":
         check_printed_numbers(result, image.rgb, config)
     name = Path(image.path).name
     attrs = {
         "title": config.title or f"Cell values decoded from {name}",
         "source": f"chromagrid {__version__} from the cell heat map {name}",
-        "chromagrid_version": __version__, "source_image": name, "source_image_sha256": image.sha256,
-        "colorscale": json.dumps(scale.describe()), "units": config.units,
+        "chromagrid_version": __version__,
+        "source_image": name,
+        "source_image_sha256": image.sha256,
+        "colorscale": json.dumps(scale.describe()),
+        "units": config.units,
         "chromagrid_config": json.dumps(config.resolved(), sort_keys=True),
     }
     result.config = config
@@ -827,8 +979,15 @@ def run_cells(config, source: str | None = None):
         result.outputs.append(write_diagnostic(result, image.rgb, config.figure))
     if config.report is not None:
         result.outputs.append(Path(config.report))
-        write_report(result, config.report, {"source_image_sha256": image.sha256, "config": config.resolved(),
-                                             **({"found": found.describe()} if found is not None else {})})
+        write_report(
+            result,
+            config.report,
+            {
+                "source_image_sha256": image.sha256,
+                "config": config.resolved(),
+                **({"found": found.describe()} if found is not None else {}),
+            },
+        )
     return result
 
 
@@ -850,25 +1009,54 @@ def check_printed_numbers(result, rgb: np.ndarray, config) -> None:
     result.annotations = {**texts.describe(), **checked}
     if checked["disagree"]:
         first = checked["disagree"][0]
-        warnings.warn(f"{len(checked['disagree'])} of {checked['compared']} cells: the printed number and the "
-                      f"colour disagree (first: row {first['row']}, column {first['col']}: colour "
-                      f"{first['colour']:.4g}, printed {first['raw']}); see the report's annotations",
-                      ChromagridWarning, stacklevel=3)
+        warnings.warn(
+            f"{len(checked['disagree'])} of {checked['compared']} cells: the printed number and the "
+            f"colour disagree (first: row {first['row']}, column {first['col']}: colour "
+            f"{first['colour']:.4g}, printed {first['raw']}); see the report's annotations",
+            ChromagridWarning,
+            stacklevel=3,
+        )
     if config.values_from == "text":
         if not texts.legible.any():
-            raise ChromagridError(f"{config.input}: values_from text: no number printed in the cells could be "
-                                  "read; use the colours (values_from: colour)")
+            raise ChromagridError(
+                f"{config.input}: values_from text: no number printed in the cells could be "
+                "read; use the colours (values_from: colour)"
+            )
         result.matrix.values[...] = values_from_text(colour, texts, scale_factor=checked["scale_factor"])
 
 
-def cells(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | None = None,
-          vmax: float | None = None, norm: str | None = None, boundaries=None, ncolors: int | None = None,
-          colors=None, values=None, colorbar_box=None, colorbar_range=None, colorbar_orientation: str | None = None,
-          box=None, rows: int | None = None, cols: int | None = None, row_labels=None, col_labels=None,
-          output=None, report=None, figure=None, max_distance: float | None = None, min_pixels: int | None = None,
-          unequal: bool | None = None, max_pixels: int | None = None, units: str | None = None,
-          title: str | None = None, panel: int | None = None, annotations: str | None = None,
-          values_from: str | None = None):
+def cells(
+    image: str | os.PathLike,
+    *,
+    cmap: str | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    norm: str | None = None,
+    boundaries=None,
+    ncolors: int | None = None,
+    colors=None,
+    values=None,
+    colorbar_box=None,
+    colorbar_range=None,
+    colorbar_orientation: str | None = None,
+    box=None,
+    rows: int | None = None,
+    cols: int | None = None,
+    row_labels=None,
+    col_labels=None,
+    output=None,
+    report=None,
+    figure=None,
+    max_distance: float | None = None,
+    min_pixels: int | None = None,
+    unequal: bool | None = None,
+    max_pixels: int | None = None,
+    units: str | None = None,
+    title: str | None = None,
+    panel: int | None = None,
+    annotations: str | None = None,
+    values_from: str | None = None,
+):
     """Measure a cell heat map: find its cells and give back the matrix.
 
     A colour scale or range left out is found in the figure, as by
@@ -918,14 +1106,42 @@ def cells(image: str | os.PathLike, *, cmap: str | None = None, vmin: float | No
         ``.distances``.
     """
 
-    scale = {k: v for k, v in dict(
-        cmap=cmap, vmin=vmin, vmax=vmax, norm=norm, boundaries=boundaries, ncolors=ncolors, colors=colors,
-        values=values, colorbar_box=colorbar_box, colorbar_range=colorbar_range,
-        colorbar_orientation=colorbar_orientation).items() if v is not None}
-    data = {"input": str(image), "scale": scale, "output": output, "report": report, "figure": figure,
-            "box": box, "rows": rows, "cols": cols, "row_labels": row_labels, "col_labels": col_labels,
-            "min_pixels": min_pixels, "unequal": unequal, "units": units, "title": title, "panel": panel,
-            "annotations": annotations, "values_from": values_from}
+    scale = {
+        k: v
+        for k, v in dict(
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            norm=norm,
+            boundaries=boundaries,
+            ncolors=ncolors,
+            colors=colors,
+            values=values,
+            colorbar_box=colorbar_box,
+            colorbar_range=colorbar_range,
+            colorbar_orientation=colorbar_orientation,
+        ).items()
+        if v is not None
+    }
+    data = {
+        "input": str(image),
+        "scale": scale,
+        "output": output,
+        "report": report,
+        "figure": figure,
+        "box": box,
+        "rows": rows,
+        "cols": cols,
+        "row_labels": row_labels,
+        "col_labels": col_labels,
+        "min_pixels": min_pixels,
+        "unequal": unequal,
+        "units": units,
+        "title": title,
+        "panel": panel,
+        "annotations": annotations,
+        "values_from": values_from,
+    }
     if max_distance is not None:
         data["decode"] = {"max_distance": max_distance}
     if max_pixels is not None:

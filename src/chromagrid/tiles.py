@@ -41,6 +41,7 @@ smooth JPEG pixels without :mod:`chromagrid.decode.jpeg`'s refinement (which rea
 the whole file's DCT data); and :mod:`chromagrid.decode.interpolated`'s margins are
 not restored (the source spacing is measured over the whole box).
 """
+
 from __future__ import annotations
 
 import os
@@ -147,8 +148,9 @@ class TiledImage:
         return _RGBView(self.source)
 
     @classmethod
-    def from_arrays(cls, rgb: np.ndarray, opaque: np.ndarray | None = None, path: str = "",
-                    sha256: str = "") -> TiledImage:
+    def from_arrays(
+        cls, rgb: np.ndarray, opaque: np.ndarray | None = None, path: str = "", sha256: str = ""
+    ) -> TiledImage:
         """Wrap in-memory arrays (e.g. a :class:`~chromagrid.io.image.RasterImage`'s)."""
         return cls(_ArraySource(rgb, opaque), opaque is not None, path, sha256)
 
@@ -176,8 +178,7 @@ def open_tiled(path: str | os.PathLike, max_pixels: int) -> TiledImage:
 def tile_windows(box, tile: int) -> list[list[tuple[int, int, int, int]]]:
     """Rows of tiles (x0, y0, x1, y1) covering ``box``, each at most ``tile`` pixels a side."""
     x0, y0, x1, y1 = box
-    return [[(c, r, min(c + tile, x1), min(r + tile, y1)) for c in range(x0, x1, tile)]
-            for r in range(y0, y1, tile)]
+    return [[(c, r, min(c + tile, x1), min(r + tile, y1)) for c in range(x0, x1, tile)] for r in range(y0, y1, tile)]
 
 
 def _codes_present(source, window) -> np.ndarray:
@@ -200,8 +201,19 @@ def colour_census(image: TiledImage, box, tile: int = DEFAULT_TILE) -> np.ndarra
     return present
 
 
-def _decode_window(source, has_alpha: bool, box, window, overlap: int, config, scale, table,
-                   width: int, frame: Frame, gridlines: Gridlines) -> np.ndarray:
+def _decode_window(
+    source,
+    has_alpha: bool,
+    box,
+    window,
+    overlap: int,
+    config,
+    scale,
+    table,
+    width: int,
+    frame: Frame,
+    gridlines: Gridlines,
+) -> np.ndarray:
     """Decode one tile with a margin of neighbours (clipped to the box); (h, w, 2) float32 value, distance."""
     from chromagrid.pipeline import decode_box
 
@@ -240,8 +252,9 @@ class TiledDecoded:
     stacked: object = None  # (H, W, 2): value and distance, one dask chunk per tile
 
 
-def decode_tiled(image: TiledImage, scale: ColorScale, config, box=None, tile: int = DEFAULT_TILE,
-                 overlap: int = OVERLAP) -> TiledDecoded:
+def decode_tiled(
+    image: TiledImage, scale: ColorScale, config, box=None, tile: int = DEFAULT_TILE, overlap: int = OVERLAP
+) -> TiledDecoded:
     """Decode the box of a large image tile by tile, with one colour table for all tiles.
 
     Parameters
@@ -279,10 +292,18 @@ def decode_tiled(image: TiledImage, scale: ColorScale, config, box=None, tile: i
     frame, gridlines = find_frame(image.source, box, lossy), find_gridlines(image.source, box, table, lossy)
     blocks = []
     for row in tile_windows(box, tile):
-        blocks.append([da.from_delayed(
-            dask.delayed(_decode_window)(image.source, image.has_alpha, box, w, overlap, config, scale, table,
-                                         width, frame, gridlines),
-            shape=(w[3] - w[1], w[2] - w[0], 2), dtype=np.float32) for w in row])
+        blocks.append(
+            [
+                da.from_delayed(
+                    dask.delayed(_decode_window)(
+                        image.source, image.has_alpha, box, w, overlap, config, scale, table, width, frame, gridlines
+                    ),
+                    shape=(w[3] - w[1], w[2] - w[0], 2),
+                    dtype=np.float32,
+                )
+                for w in row
+            ]
+        )
     both = da.concatenate([da.concatenate(row, axis=1) for row in blocks], axis=0)
     return TiledDecoded(value=both[..., 0], distance=both[..., 1], scale=table, n_colors=n_colors, stacked=both)
 
@@ -314,8 +335,7 @@ def tiled_statistics(decoded: TiledDecoded, max_distance: float) -> tuple[float,
     """
     import dask
 
-    parts = dask.compute(*[dask.delayed(_block_stats)(b, max_distance)
-                           for b in decoded.stacked.to_delayed().ravel()])
+    parts = dask.compute(*[dask.delayed(_block_stats)(b, max_distance) for b in decoded.stacked.to_delayed().ravel()])
     total = int(np.prod(decoded.value.shape))
     n_valid = sum(p[0] for p in parts)
     masked = float(1.0 - n_valid / total)
@@ -323,8 +343,12 @@ def tiled_statistics(decoded: TiledDecoded, max_distance: float) -> tuple[float,
     c = np.concatenate([p[2] for p in parts])
     if n_valid == 0 or c.sum() == 0:
         return masked, {"mean": None, "p50": None, "p95": None, "max": None}
-    stats = {"mean": float(np.dot(d.astype(np.float64), c) / c.sum()), "p50": weighted_percentile(d, c, 50),
-             "p95": weighted_percentile(d, c, 95), "max": float(d.max())}
+    stats = {
+        "mean": float(np.dot(d.astype(np.float64), c) / c.sum()),
+        "p50": weighted_percentile(d, c, 50),
+        "p95": weighted_percentile(d, c, 95),
+        "max": float(d.max()),
+    }
     return masked, stats
 
 
@@ -362,11 +386,15 @@ def run_tiled(config, tile: int = DEFAULT_TILE):
     elif isinstance(config, dict):
         config = validate_config(config)
     if getattr(config, "reduce_settings", None) is not None:
-        raise ConfigError(f"{config.input}: reduce needs the whole grid in memory; decode this figure without "
-                          "tiles (chromagrid.run) or leave reduce out")
+        raise ConfigError(
+            f"{config.input}: reduce needs the whole grid in memory; decode this figure without "
+            "tiles (chromagrid.run) or leave reduce out"
+        )
     if config.box == "auto":
-        raise ConfigError(f"{config.input}: box: auto needs the whole figure in memory; give the plot box "
-                          "(x0 y0 x1 y1) for a tiled decode")
+        raise ConfigError(
+            f"{config.input}: box: auto needs the whole figure in memory; give the plot box "
+            "(x0 y0 x1 y1) for a tiled decode"
+        )
     image = open_tiled(config.input, config.image.max_pixels)
     width, height = image.size
     check_against_image(config, width, height)
@@ -380,16 +408,22 @@ def run_tiled(config, tile: int = DEFAULT_TILE):
             raise ChromagridError(
                 f"{config.input}: no pixel in box {list(box)} is within delta E {config.decode.max_distance} of "
                 f"the colour scale '{scale.name}'; check the colormap, its reversal (_r), the box, or raise "
-                "decode.max_distance")
+                "decode.max_distance"
+            )
         georef = config.georef
-        transform = (extent_transform(georef.extent, x1 - x0, y1 - y0) if georef.extent is not None
-                     else pixel_transform(box))
+        transform = (
+            extent_transform(georef.extent, x1 - x0, y1 - y0) if georef.extent is not None else pixel_transform(box)
+        )
         crs = parse_crs(georef.crs) if georef.crs else None
-        grid = make_grid(decoded.value, transform, crs,
-                         distance=decoded.distance if config.decode.keep_distance else None,
-                         attrs=provenance(config, image, scale, box), units=config.units)
-        result = Result(grid=grid, scale=scale, config=config, box=box, masked_fraction=masked,
-                        distance_stats=stats)
+        grid = make_grid(
+            decoded.value,
+            transform,
+            crs,
+            distance=decoded.distance if config.decode.keep_distance else None,
+            attrs=provenance(config, image, scale, box),
+            units=config.units,
+        )
+        result = Result(grid=grid, scale=scale, config=config, box=box, masked_fraction=masked, distance_stats=stats)
         for path in config.output:
             result.outputs.append(write_grid(grid, path))
     return result

@@ -8,11 +8,25 @@ resampling leaves around masks (``interpolated``), and for JPEG figures the
 refinement against the file's DCT coefficients (``jpeg``, ``dct``) and the fit
 of whole cells (``cellfit``).
 """
+
 from chromagrid.decode.core import Decoded, clean_overlays, decode, pack_rgb, smooth_values, to_lab, unpack_rgb
 from chromagrid.decode.frame import Frame, find_frame
 from chromagrid.decode.gridlines import Gridlines, find_gridlines
 from chromagrid.decode.interpolated import restore_margins
 from chromagrid.decode.jpeg import refine
 
-__all__ = ["Decoded", "decode", "clean_overlays", "smooth_values", "pack_rgb", "unpack_rgb", "to_lab", "Frame",
-           "find_frame", "Gridlines", "find_gridlines", "restore_margins", "refine"]
+__all__ = [
+    "Decoded",
+    "decode",
+    "clean_overlays",
+    "smooth_values",
+    "pack_rgb",
+    "unpack_rgb",
+    "to_lab",
+    "Frame",
+    "find_frame",
+    "Gridlines",
+    "find_gridlines",
+    "restore_margins",
+    "refine",
+]

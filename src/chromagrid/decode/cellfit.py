@@ -26,6 +26,7 @@ DCT. Every candidate entry of every cell is scored from those two numbers per
 plane, and cells far enough apart to share no block (one phase of the cell
 lattice) are updated together.
 """
+
 from __future__ import annotations
 
 import math
@@ -72,6 +73,7 @@ REACH = 16
 #: The encoder's own rounding (integer YCbCr, chroma averaging), in squared grey levels, added to ``q^2``.
 ENCODER_ROUNDING = 1.0
 
+
 def table_ycbcr(rgb8: np.ndarray) -> np.ndarray:
     """(K, 3) byte colours as the encoder stores them: full-range YCbCr, rounded to integers."""
     return np.rint(np.asarray(rgb8, np.float64) @ JFIF.T + [0.0, 128.0, 128.0])
@@ -94,8 +96,10 @@ class _Residual:
         self.step = step  # chroma subsampling: 2 for 4:2:0, 1 for 4:4:4
         self.stored = [(c * q).astype(np.float32) for c, q in stored]
         self.weight = [_weights(q) for _, q in stored]
-        self.r = [dctn(_blocks(self._own(k, p) - 128.0), axes=(2, 3), norm="ortho") - self.stored[k]
-                  for k, p in enumerate(planes)]
+        self.r = [
+            dctn(_blocks(self._own(k, p) - 128.0), axes=(2, 3), norm="ortho") - self.stored[k]
+            for k, p in enumerate(planes)
+        ]
         self.g = [_unblocks(idctn(w * r, axes=(2, 3), norm="ortho")) for w, r in zip(self.weight, self.r)]
 
     def _own(self, k: int, plane: np.ndarray) -> np.ndarray:
@@ -113,8 +117,11 @@ class _Residual:
             rows, cols, change = rows // 2, cols // 2, change / 4.0
         per_row = self.r[k].shape[1]
         blocks, inverse = np.unique((rows // 8) * per_row + cols // 8, return_inverse=True)
-        delta = np.bincount(inverse * 64 + (rows % 8) * 8 + cols % 8, weights=change,
-                            minlength=len(blocks) * 64).reshape(-1, 8, 8).astype(np.float32)
+        delta = (
+            np.bincount(inverse * 64 + (rows % 8) * 8 + cols % 8, weights=change, minlength=len(blocks) * 64)
+            .reshape(-1, 8, 8)
+            .astype(np.float32)
+        )
         at = np.divmod(blocks, per_row)
         self.r[k][at] += dctn(delta, axes=(1, 2), norm="ortho")
         _blocks(self.g[k])[at] = idctn(self.weight[k] * self.r[k][at], axes=(1, 2), norm="ortho")
@@ -126,8 +133,9 @@ class _Residual:
         for k, weight in enumerate(self.weight):
             p, o = self._own(k, indicator), owner
             if self.scale(k) == 2:
-                o = np.maximum(np.maximum(owner[0::2, 0::2], owner[1::2, 0::2]),
-                               np.maximum(owner[0::2, 1::2], owner[1::2, 1::2]))
+                o = np.maximum(
+                    np.maximum(owner[0::2, 0::2], owner[1::2, 0::2]), np.maximum(owner[0::2, 1::2], owner[1::2, 1::2])
+                )
             block_owner = _blocks(o).max(axis=(2, 3))
             mine = block_owner >= 0
             e = (weight * dctn(_blocks(p)[mine], axes=(1, 2), norm="ortho") ** 2).sum(axis=(1, 2))
@@ -269,8 +277,13 @@ def sharpen_lattice(edges: np.ndarray, change: np.ndarray, reach: float = LATTIC
     return a + (b - a) * steps
 
 
-def misfit_of(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, planes: list[np.ndarray],
-              cell: np.ndarray, colours: np.ndarray) -> float:
+def misfit_of(
+    stored: list[tuple[np.ndarray, np.ndarray]],
+    subsampled: bool,
+    planes: list[np.ndarray],
+    cell: np.ndarray,
+    colours: np.ndarray,
+) -> float:
     """:func:`fit_cells`'s misfit of the cells painted in ``colours`` (one (3,) colour per cell): luma only,
     over the blocks whose pixels are all cells' data, so only those blocks are transformed."""
     data = cell >= 0
@@ -283,7 +296,7 @@ def misfit_of(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, pla
     coefficients, table = stored[0]
     weight = _weights(table)
     residual = dctn(_blocks(luma - 128.0)[full], axes=(1, 2), norm="ortho") - coefficients[full] * table
-    return float((weight * residual ** 2).mean())
+    return float((weight * residual**2).mean())
 
 
 @dataclass(frozen=True)
@@ -325,8 +338,12 @@ class CellFit:
             moment = np.nan_to_num(m * mass + sd * (_phi(a) - _phi(b)))
             width = np.nan_to_num(self.upper - self.lower)
             centre = np.nan_to_num(0.5 * (self.lower + self.upper))
-        return ((likelihood * mass).sum(axis=1), (likelihood * moment).sum(axis=1),
-                (likelihood * width).sum(axis=1), (likelihood * width * centre).sum(axis=1))
+        return (
+            (likelihood * mass).sum(axis=1),
+            (likelihood * moment).sum(axis=1),
+            (likelihood * width).sum(axis=1),
+            (likelihood * width * centre).sum(axis=1),
+        )
 
     def prior_model(self, prior_mean: np.ndarray, most: int = 4000) -> tuple[float, float]:
         """The prior's error model most likely given the fit (maximum likelihood): (deviation, outliers).
@@ -359,8 +376,7 @@ class CellFit:
         weight ``outliers`` flat (:meth:`posterior`)."""
         mass, moment, flat_mass, flat_moment = self._terms(prior_mean, sd)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = (((1 - outliers) * moment + outliers * flat_moment)
-                   / ((1 - outliers) * mass + outliers * flat_mass))
+            out = ((1 - outliers) * moment + outliers * flat_moment) / ((1 - outliers) * mass + outliers * flat_mass)
         use = np.isfinite(prior_mean) & ((1 - outliers) * mass + outliers * flat_mass > 1e-12)
         return np.where(use, out, self.posterior())
 
@@ -376,10 +392,20 @@ def _phases(cell_rows: np.ndarray, cell_cols: np.ndarray, min_cell: float, mcu: 
     return (cell_rows % period) * period + (cell_cols % period)
 
 
-def fit_cells(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, planes: list[np.ndarray],
-              cell: np.ndarray, cell_rows: np.ndarray, cell_cols: np.ndarray, min_cell: float,
-              table: np.ndarray, lower: np.ndarray, upper: np.ndarray, start: np.ndarray,
-              sweeps: int = SWEEPS) -> CellFit:
+def fit_cells(
+    stored: list[tuple[np.ndarray, np.ndarray]],
+    subsampled: bool,
+    planes: list[np.ndarray],
+    cell: np.ndarray,
+    cell_rows: np.ndarray,
+    cell_cols: np.ndarray,
+    min_cell: float,
+    table: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    start: np.ndarray,
+    sweeps: int = SWEEPS,
+) -> CellFit:
     """Posterior mean position of every cell, from the file's quantized DCT coefficients.
 
     Parameters
@@ -432,8 +458,14 @@ def fit_cells(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, pla
     log_likelihood = np.full((n_cells, len(offsets)), -np.inf)
     for sweep in range(sweeps + 1):
         for rows, cols, cells, inverse in pixels.values():
-            g = np.stack([np.bincount(inverse, weights=model.g[k][rows // model.scale(k), cols // model.scale(k)])
-                          / model.scale(k) ** 2 for k in range(3)], axis=-1)  # (cells, 3)
+            g = np.stack(
+                [
+                    np.bincount(inverse, weights=model.g[k][rows // model.scale(k), cols // model.scale(k)])
+                    / model.scale(k) ** 2
+                    for k in range(3)
+                ],
+                axis=-1,
+            )  # (cells, 3)
             candidates = np.clip(entry[cells, None] + offsets, 0, len(table) - 1)  # (cells, C)
             a = table[candidates] - table[entry[cells]][:, None, :]  # (cells, C, 3)
             change = (2.0 * a * g[:, None, :] + a * a * energy[:, cells].T[:, None, :]).sum(axis=-1)
@@ -495,8 +527,15 @@ def _cell_means(cell: np.ndarray, values: np.ndarray, n_cells: int) -> np.ndarra
         return np.where(counts > 0, sums / counts, np.nan)
 
 
-def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bool, planes: list[np.ndarray],
-                     where: tuple[slice, slice], data: np.ndarray, u: np.ndarray, scale) -> np.ndarray | None:
+def raster_positions(
+    stored: list[tuple[np.ndarray, np.ndarray]],
+    subsampled: bool,
+    planes: list[np.ndarray],
+    where: tuple[slice, slice],
+    data: np.ndarray,
+    u: np.ndarray,
+    scale,
+) -> np.ndarray | None:
     """Positions on the scale of a box's pixels, each cell of a cell-by-cell figure decoded whole.
 
     1. The lattice of equal cells spanning the box (:func:`find_lattices`, on the mean change of ``u``
@@ -539,7 +578,9 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
         warnings.simplefilter("ignore", RuntimeWarning)  # rows or columns without a pair of values
         change = [np.pad(np.nan_to_num(np.nanmean(np.abs(np.diff(u, axis=a)), axis=1 - a)), 1) for a in (1, 0)]
     rows, cols = where
-    candidates = [[e + origin for e in find_lattices(c, MIN_CELL)] for c, origin in zip(change, (cols.start, rows.start))]
+    candidates = [
+        [e + origin for e in find_lattices(c, MIN_CELL)] for c, origin in zip(change, (cols.start, rows.start))
+    ]
     if not candidates[0] or not candidates[1]:
         return None
     region_u = _in_region(u, planes[0].shape, rows.start, cols.start)
@@ -557,31 +598,36 @@ def raster_positions(stored: list[tuple[np.ndarray, np.ndarray]], subsampled: bo
     likeliest = _Lattice(candidates[0][0], candidates[1][0], region_data)
     likeliest.leave_out_strokes(region_u)
     clean = likeliest.cell >= 0
-    x_edges, y_edges = min(((x, y) for x in candidates[0] for y in candidates[1]),
-                           key=lambda pair: first_guess(_Lattice(*pair, clean), scale)[0])
+    x_edges, y_edges = min(
+        ((x, y) for x in candidates[0] for y in candidates[1]),
+        key=lambda pair: first_guess(_Lattice(*pair, clean), scale)[0],
+    )
     chosen = first_guess(_Lattice(x_edges, y_edges, clean), scale)[0]
     for halved in ((_halved(x_edges), y_edges), (x_edges, _halved(y_edges))):
         if first_guess(_Lattice(*halved, clean), scale)[0] < TOO_COARSE * chosen:
             return None  # cells half as wide explain the file much better: these merge several cells
     lattice = _Lattice(x_edges, y_edges, region_data)
     lattice.leave_out_strokes(region_u)
-    misfit, start, colours, table = min(((*first_guess(lattice, t), t) for t in (scale, *scale.variants)),
-                                        key=lambda guess: guess[0])
+    misfit, start, colours, table = min(
+        ((*first_guess(lattice, t), t) for t in (scale, *scale.variants)), key=lambda guess: guess[0]
+    )
     if not misfit <= 2 * MAX_MISFIT:
         return None
     cell, n_rows, n_cols, n_cells = lattice.cell, lattice.n_rows, lattice.n_cols, lattice.n_cells
     cell_rows, cell_cols = np.divmod(np.arange(n_cells), n_cols)
     min_cell = min(np.diff(x_edges).min(), np.diff(y_edges).min())
-    fit = fit_cells(stored, subsampled, planes, cell, cell_rows, cell_cols, min_cell, colours, table.u_lower,
-                    table.u_upper, start)
+    fit = fit_cells(
+        stored, subsampled, planes, cell, cell_rows, cell_cols, min_cell, colours, table.u_lower, table.u_upper, start
+    )
     if not fit.misfit <= MAX_MISFIT:
         return None
     prior = neighbour_mean(fit.posterior().reshape(n_rows, n_cols)).ravel()
     positions = fit.posterior_with(prior, *fit.prior_model(prior))
     box_cell = _Lattice(x_edges - cols.start, y_edges - rows.start, np.ones(u.shape, bool)).all_cells
     inside = box_cell >= 0
-    share = (np.bincount(box_cell[inside & data], minlength=n_cells)
-             / np.maximum(np.bincount(box_cell[inside], minlength=n_cells), 1))
+    share = np.bincount(box_cell[inside & data], minlength=n_cells) / np.maximum(
+        np.bincount(box_cell[inside], minlength=n_cells), 1
+    )
     cell = np.maximum(box_cell, 0)
     given = inside & (data | (share[cell] >= MIN_DATA_SHARE))
     return np.where(given, positions[cell], np.nan).astype(np.float32)
@@ -601,5 +647,5 @@ def _in_region(values: np.ndarray, shape: tuple[int, int], row0: int, col0: int)
     """A box's ``values`` placed at (row0, col0) in a region of ``shape`` (NaN elsewhere; cropped at its end)."""
     out = np.full(shape, np.nan)
     h, w = min(values.shape[0], shape[0] - row0), min(values.shape[1], shape[1] - col0)
-    out[row0:row0 + h, col0:col0 + w] = values[:h, :w]
+    out[row0 : row0 + h, col0 : col0 + w] = values[:h, :w]
     return out

@@ -34,6 +34,7 @@ Two optional spatial steps follow in the pipeline, on the decoded values:
   given the pixels' colours it averages those in YCbCr over the same
   neighbourhoods and decodes the mean colours (:func:`smooth_colours`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -136,11 +137,11 @@ def pack_rgb(rgb: np.ndarray) -> np.ndarray:
     width = lines.shape[1]
     rows = max(1, _CHUNK // max(width, 1))
     for r in range(0, lines.shape[0], rows):
-        block = np.ascontiguousarray(lines[r:r + rows]).reshape(-1)
+        block = np.ascontiguousarray(lines[r : r + rows]).reshape(-1)
         n = block.size // 3
         if n == 0:
             continue
-        dst = out[r * width:r * width + n]
+        dst = out[r * width : r * width + n]
         if n > 1:
             words = np.ndarray((n - 1,), dtype=">u4", buffer=block, strides=(3,))
             np.right_shift(words, 8, out=dst[:-1])
@@ -214,11 +215,17 @@ def _row_blocks(rgb: np.ndarray):
     height, width = rgb.shape[:2]
     rows = max(1, _CHUNK // max(width, 1))
     for r in range(0, height, rows):
-        yield r * width, pack_rgb(rgb[r:r + rows]).reshape(-1)
+        yield r * width, pack_rgb(rgb[r : r + rows]).reshape(-1)
 
 
-def decode(rgb: np.ndarray, scale: ColorScale, max_distance: float = DEFAULT_MAX_DISTANCE,
-           opaque: np.ndarray | None = None, *, lossy: bool = False) -> Decoded:
+def decode(
+    rgb: np.ndarray,
+    scale: ColorScale,
+    max_distance: float = DEFAULT_MAX_DISTANCE,
+    opaque: np.ndarray | None = None,
+    *,
+    lossy: bool = False,
+) -> Decoded:
     """Decode an RGB array to values, pixel by pixel (each distinct colour once).
 
     Parameters
@@ -301,7 +308,7 @@ class _Shifts:
 
     def at(self, dy: int, dx: int) -> np.ndarray:
         p, (h, w) = self.pad, self.shape
-        return self.padded[p + dy:p + dy + h, p + dx:p + dx + w]
+        return self.padded[p + dy : p + dy + h, p + dx : p + dx + w]
 
 
 def overlay_width(shape: tuple[int, int]) -> int:
@@ -396,9 +403,15 @@ def _positions(scale: ColorScale, value: np.ndarray) -> np.ndarray:
         return scale.to_positions(value).astype(np.float32)
 
 
-def overlay_fix(u: np.ndarray, clean: np.ndarray, width: int, jump: float = OVERLAY_JUMP,
-                far: np.ndarray | None = None, keep: np.ndarray | None = None,
-                distance: np.ndarray | None = None) -> np.ndarray:
+def overlay_fix(
+    u: np.ndarray,
+    clean: np.ndarray,
+    width: int,
+    jump: float = OVERLAY_JUMP,
+    far: np.ndarray | None = None,
+    keep: np.ndarray | None = None,
+    distance: np.ndarray | None = None,
+) -> np.ndarray:
     """Remove thin overlays from decoded positions and fill thin gaps.
 
     Parameters
@@ -496,8 +509,9 @@ def overlay_fix(u: np.ndarray, clean: np.ndarray, width: int, jump: float = OVER
     return out
 
 
-def clean_overlays(decoded: Decoded, scale: ColorScale, width: int | None = None,
-                   jump: float = OVERLAY_JUMP, fill: bool = True) -> Decoded:
+def clean_overlays(
+    decoded: Decoded, scale: ColorScale, width: int | None = None, jump: float = OVERLAY_JUMP, fill: bool = True
+) -> Decoded:
     """Remove thin overlays (lines, text, the axes frame) from decoded values.
 
     Lines drawn over the data, and their anti-aliased edges, have colours that
@@ -550,8 +564,9 @@ def clean_overlays(decoded: Decoded, scale: ColorScale, width: int | None = None
     margin = 2 * width + 4
     r0, r1 = max(int(rows[0]) - margin, 0), min(int(rows[-1]) + margin + 1, value.shape[0])
     u = _positions(scale, value[r0:r1])
-    fixed = overlay_fix(u, clean[r0:r1], width, jump, far[r0:r1], keep[r0:r1] if keep is not None else None,
-                        decoded.distance[r0:r1])
+    fixed = overlay_fix(
+        u, clean[r0:r1], width, jump, far[r0:r1], keep[r0:r1] if keep is not None else None, decoded.distance[r0:r1]
+    )
     changed = (fixed != u) & ~(np.isnan(fixed) & np.isnan(u))
     if not changed.any():
         return decoded
@@ -606,9 +621,14 @@ def sigma_filter(u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float = 
     return np.where(count > 0, total / np.maximum(count, 1), u).astype(np.float32)
 
 
-def smooth_values(decoded: Decoded, scale: ColorScale, radius: int = SMOOTH_RADIUS,
-                  tolerance: float = SMOOTH_TOLERANCE, rgb: np.ndarray | None = None,
-                  ycbcr: np.ndarray | None = None) -> Decoded:
+def smooth_values(
+    decoded: Decoded,
+    scale: ColorScale,
+    radius: int = SMOOTH_RADIUS,
+    tolerance: float = SMOOTH_TOLERANCE,
+    rgb: np.ndarray | None = None,
+    ycbcr: np.ndarray | None = None,
+) -> Decoded:
     """Take out compression noise (JPEG) with an edge-preserving mean of the decoded values.
 
     JPEG moves every colour a little (and its chroma subsampling blends
@@ -670,9 +690,7 @@ COLOUR_STEP = 1 / 4
 COLOUR_RADIUS = 2
 
 # ITU-R BT.601 RGB (0-255) -> YCbCr (JPEG's studio range, as scikit-image's rgb2ycbcr)
-_YCC_MATRIX = np.array([[65.481, 128.553, 24.966],
-                        [-37.797, -74.203, 112.0],
-                        [112.0, -93.786, -18.214]]) / 255.0
+_YCC_MATRIX = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]]) / 255.0
 _YCC_OFFSET = np.array([16.0, 128.0, 128.0])
 
 
@@ -706,8 +724,9 @@ def project(query: np.ndarray, vertices: np.ndarray, scale: ColorScale) -> tuple
 def ycbcr_image(rgb: np.ndarray) -> np.ndarray:
     """(H, W, 3) uint8 sRGB to (H, W, 3) float32 YCbCr, as :func:`to_ycbcr` converts colours."""
     h, w = rgb.shape[:2]
-    return (rgb.reshape(-1, 3).astype(np.float32) @ _YCC_MATRIX.T.astype(np.float32)
-            + _YCC_OFFSET.astype(np.float32)).reshape(h, w, 3)
+    return (
+        rgb.reshape(-1, 3).astype(np.float32) @ _YCC_MATRIX.T.astype(np.float32) + _YCC_OFFSET.astype(np.float32)
+    ).reshape(h, w, 3)
 
 
 def project_colours(ycbcr: np.ndarray, scale: ColorScale) -> np.ndarray:
@@ -727,8 +746,14 @@ def project_colours(ycbcr: np.ndarray, scale: ColorScale) -> np.ndarray:
     return position[inverse]
 
 
-def smooth_colours(u: np.ndarray, ycbcr: np.ndarray, scale: ColorScale, contributes: np.ndarray,
-                   radius: int = SMOOTH_RADIUS, tolerance: float = SMOOTH_TOLERANCE) -> np.ndarray:
+def smooth_colours(
+    u: np.ndarray,
+    ycbcr: np.ndarray,
+    scale: ColorScale,
+    contributes: np.ndarray,
+    radius: int = SMOOTH_RADIUS,
+    tolerance: float = SMOOTH_TOLERANCE,
+) -> np.ndarray:
     """Edge-preserving mean of the *colours* (YCbCr), decoded once per pixel.
 
     Each pixel's neighbours whose decoded position is within ``tolerance`` of
@@ -770,8 +795,9 @@ def smooth_colours(u: np.ndarray, ycbcr: np.ndarray, scale: ColorScale, contribu
     return out
 
 
-def _colour_smoothed(u: np.ndarray, smoothed: np.ndarray, ycbcr: np.ndarray,
-                     scale: ColorScale, radius: int, tolerance: float) -> np.ndarray:
+def _colour_smoothed(
+    u: np.ndarray, smoothed: np.ndarray, ycbcr: np.ndarray, scale: ColorScale, radius: int, tolerance: float
+) -> np.ndarray:
     """:func:`smooth_values` with colours: averaged colours decoded, lightly smoothed, checked against ``smoothed``.
 
     Every pixel with a value lends its colour (a per-tile level, such as the

@@ -3,6 +3,7 @@
 Shared by the DCT refinement (:mod:`chromagrid.decode.jpeg`) and the cell fit
 (:mod:`chromagrid.decode.cellfit`); pure numpy.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -13,6 +13,7 @@ drawn inward from the frame are found too, and interpolated across.
 Only the lines along the box's edges are read, so the tiled path finds the
 frame of a very large figure without loading it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -78,10 +79,15 @@ class Frame:
         box, tick positions in its own indices."""
         keep = (row0 == 0, row0 + shape[0] == box_shape[0], col0 == 0, col0 + shape[1] == box_shape[1])
         offsets = (col0, col0, row0, row0)
-        return Frame(tuple(n if k else 0 for n, k in zip(self.lines, keep)),
-                     tuple(b if k else 0.0 for b, k in zip(self.blend, keep)), self.colour,
-                     tuple(tuple((a - o, b - o, d) for a, b, d in ticks) if k else ()
-                           for ticks, k, o in zip(self.ticks, keep, offsets)))
+        return Frame(
+            tuple(n if k else 0 for n, k in zip(self.lines, keep)),
+            tuple(b if k else 0.0 for b, k in zip(self.blend, keep)),
+            self.colour,
+            tuple(
+                tuple((a - o, b - o, d) for a, b, d in ticks) if k else ()
+                for ticks, k, o in zip(self.ticks, keep, offsets)
+            ),
+        )
 
     def _views(self, grid: np.ndarray):
         """(lines covered, blend, colour, view of ``grid`` with that side's edge first) per side."""
@@ -99,8 +105,7 @@ class Frame:
     def blend_covered(self) -> Frame:
         """The frame with each blended edge line counted as covered (for JPEG, where restoring it would
         amplify the compression noise and the frame's ringing)."""
-        return Frame(tuple(n + (b > 0) for n, b in zip(self.lines, self.blend)), (0.0,) * 4, self.colour,
-                     self.ticks)
+        return Frame(tuple(n + (b > 0) for n, b in zip(self.lines, self.blend)), (0.0,) * 4, self.colour, self.ticks)
 
     def unblend(self, rgb: np.ndarray) -> np.ndarray:
         """The box's (H, W, 3) uint8 colours with each anti-aliased edge line's own colours restored.
@@ -204,7 +209,7 @@ def blend_share(line: np.ndarray, beyond: np.ndarray, colour: np.ndarray) -> flo
     """How far ``line`` is blended from ``beyond`` towards ``colour``, the same all along (0: not blended)."""
     towards = colour - beyond
     norm2 = np.einsum("ij,ij->i", towards, towards)
-    use = norm2 >= CONTRAST ** 2
+    use = norm2 >= CONTRAST**2
     if np.count_nonzero(use) < 0.25 * use.size:
         return 0.0
     share = np.einsum("ij,ij->i", line - beyond, towards)[use] / norm2[use]
@@ -218,7 +223,7 @@ def _towards(pixels: np.ndarray, beside: np.ndarray, colour: np.ndarray) -> np.n
     towards = colour - beside
     norm2 = np.einsum("...k,...k->...", towards, towards)
     share = np.einsum("...k,...k->...", pixels - beside, towards) / np.maximum(norm2, 1e-6)
-    return (share >= TICK_BLEND) & (norm2 >= CONTRAST ** 2)
+    return (share >= TICK_BLEND) & (norm2 >= CONTRAST**2)
 
 
 def _ticks(inside: np.ndarray, n: int, colour: np.ndarray, ends: tuple[int, int]) -> tuple[Tick, ...]:
@@ -237,14 +242,14 @@ def _ticks(inside: np.ndarray, n: int, colour: np.ndarray, ends: tuple[int, int]
     near[:, 2:-2] = before & after
     # next to the perpendicular sides' frame lines only the side away from them can tell
     a, b = ends[0] + 2, near.shape[1] - ends[1] - 2
-    near[:, 2:a] = after[:, :a - 2]
-    near[:, b:-2] = before[:, b - 2:]
+    near[:, 2:a] = after[:, : a - 2]
+    near[:, b:-2] = before[:, b - 2 :]
     run = np.argmin(np.vstack([near, np.zeros((1, near.shape[1]), bool)]), axis=0)  # frame colour from line n
     marked = (run >= 2) & (run <= MAX_TICK)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], marked.astype(np.int8), [0]])))
     ticks = []
     for a, b in zip(edges[::2], edges[1::2]):
-        if b - a <= TICK_WIDTH and not (run[max(a - 2, 0):b + 2] > MAX_TICK).any():
+        if b - a <= TICK_WIDTH and not (run[max(a - 2, 0) : b + 2] > MAX_TICK).any():
             ticks.append((int(a) - 1, int(b) + 1, n + int(run[a:b].max()) + 1))
     return _regular(ticks)
 
@@ -319,10 +324,16 @@ def find_frame(rgb, box: Box, lossy: bool = False) -> Frame:
     """
     tolerance = LOSSY_TOLERANCE if lossy else TOLERANCE
     edges = list(_edge_lines(rgb, box, MAX_LINES + MAX_TICK + 3))
-    sides = [_side(outside, inside[:MAX_LINES + 3], tolerance) for outside, inside in edges]
+    sides = [_side(outside, inside[: MAX_LINES + 3], tolerance) for outside, inside in edges]
     covers = [n + (blend > 0) for n, blend, _ in sides]
     ends = ((covers[2], covers[3]), (covers[2], covers[3]), (covers[0], covers[1]), (covers[0], covers[1]))
-    ticks = tuple(_ticks(inside, n, colour, end) if n or blend else ()
-                  for (n, blend, colour), (_, inside), end in zip(sides, edges, ends))
-    return Frame(tuple(n for n, _, _ in sides), tuple(b for _, b, _ in sides),
-                 tuple(tuple(float(v) for v in c) for _, _, c in sides), ticks)
+    ticks = tuple(
+        _ticks(inside, n, colour, end) if n or blend else ()
+        for (n, blend, colour), (_, inside), end in zip(sides, edges, ends)
+    )
+    return Frame(
+        tuple(n for n, _, _ in sides),
+        tuple(b for _, b, _ in sides),
+        tuple(tuple(float(v) for v in c) for _, _, c in sides),
+        ticks,
+    )

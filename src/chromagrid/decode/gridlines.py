@@ -17,6 +17,7 @@ while the data around them is cleaned and smoothed; :meth:`Gridlines.fill`
 then interpolates across them from the lines on either side. The box's
 outermost lines are the frame's (:mod:`chromagrid.decode.frame`), not gridlines.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,8 +58,10 @@ class Gridlines:
 
     def within(self, row0: int, col0: int, shape: tuple[int, int]) -> Gridlines:
         """The gridlines of a window of the box starting at (``row0``, ``col0``), in its own indices."""
-        return Gridlines(tuple(r - row0 for r in self.rows if 0 <= r - row0 < shape[0]),
-                         tuple(c - col0 for c in self.cols if 0 <= c - col0 < shape[1]))
+        return Gridlines(
+            tuple(r - row0 for r in self.rows if 0 <= r - row0 < shape[0]),
+            tuple(c - col0 for c in self.cols if 0 <= c - col0 < shape[1]),
+        )
 
     def covered(self, shape: tuple[int, int]) -> np.ndarray:
         """(H, W) bool: the pixels on a gridline."""
@@ -93,7 +96,7 @@ def _line_stats(rgb, box: Box, axis: int, tolerance: float) -> tuple[np.ndarray,
 
 def _line(rgb, box: Box, axis: int, index: int) -> np.ndarray:
     x0, y0, x1, y1 = box
-    line = rgb[y0 + index:y0 + index + 1, x0:x1] if axis == 0 else rgb[y0:y1, x0 + index:x0 + index + 1]
+    line = rgb[y0 + index : y0 + index + 1, x0:x1] if axis == 0 else rgb[y0:y1, x0 + index : x0 + index + 1]
     return np.asarray(line, np.float32)[..., :3].reshape(-1, 3)
 
 
@@ -156,5 +159,6 @@ def find_gridlines(rgb, box: Box, scale: ColorScale, lossy: bool = False) -> Gri
         Row and column indices within the box (empty when there are none).
     """
     tolerance = LOSSY_TOLERANCE if lossy else TOLERANCE
-    return Gridlines(tuple(_axis_lines(rgb, box, 0, tolerance, scale)),
-                     tuple(_axis_lines(rgb, box, 1, tolerance, scale)))
+    return Gridlines(
+        tuple(_axis_lines(rgb, box, 0, tolerance, scale)), tuple(_axis_lines(rgb, box, 1, tolerance, scale))
+    )

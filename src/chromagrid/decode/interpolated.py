@@ -27,6 +27,7 @@ This stage puts those margins back, from the decoded values alone:
 
 :func:`restore_margins` chains the three.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -203,8 +204,9 @@ def source_spacing(value: np.ndarray, background: np.ndarray) -> tuple[float | N
     return dy, dx
 
 
-def _fill_along_rows(value: np.ndarray, source: np.ndarray, target: np.ndarray,
-                     reach: int) -> tuple[np.ndarray, np.ndarray]:
+def _fill_along_rows(
+    value: np.ndarray, source: np.ndarray, target: np.ndarray, reach: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Give each ``target`` pixel the value of the nearest ``source`` pixel in its row, when it is at most
     ``reach`` pixels away and every pixel between them is a target. Returns (values, filled)."""
     n = value.shape[1]
@@ -228,8 +230,7 @@ def _fill_along_rows(value: np.ndarray, source: np.ndarray, target: np.ndarray,
     return out, filled
 
 
-def grow_margins(value: np.ndarray, background: np.ndarray,
-                 spacing: tuple[float | None, float | None]) -> np.ndarray:
+def grow_margins(value: np.ndarray, background: np.ndarray, spacing: tuple[float | None, float | None]) -> np.ndarray:
     """Extend the values into the background next to data by up to half the source spacing per axis.
 
     Only data areas at least half a cell wide and high grow (a resampled
@@ -263,8 +264,9 @@ def grow_margins(value: np.ndarray, background: np.ndarray,
     valid = np.isfinite(value)
     # an opening by an odd window of about half a cell: min then max filter on uint8 (fast)
     size = (max(reach_y, 1) | 1, max(reach_x, 1) | 1)
-    source = ndimage.maximum_filter(ndimage.minimum_filter(valid.view(np.uint8), size=size, mode="constant"),
-                                    size=size, mode="constant").view(bool)
+    source = ndimage.maximum_filter(
+        ndimage.minimum_filter(valid.view(np.uint8), size=size, mode="constant"), size=size, mode="constant"
+    ).view(bool)
     target = np.asarray(background, dtype=bool) & ~valid
     out = value.copy()
     if reach_x:

@@ -38,6 +38,7 @@ from 0.342 % to 0.305 %, and step 4 to 0.151 % (README), for about 1.1 s and
 (greyscale or CMYK JPEG, unusual chroma sampling, an EXIF rotation, not a
 JPEG) give None, and the caller smooths the pixels instead.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -123,7 +124,7 @@ class DctWindow:
         r1, c1 = min(rows, -(-y1 // mcu) + 1), min(cols, -(-x1 // mcu) + 1)
         self.origin = (r0 * mcu, c0 * mcu)
         tables = [dct.qt[i].astype(np.float64) for i in dct.quant_tbl_no]
-        self.luma = (dct.Y[r0 * step:r1 * step, c0 * step:c1 * step], tables[0])
+        self.luma = (dct.Y[r0 * step : r1 * step, c0 * step : c1 * step], tables[0])
         self.chroma = [(dct.Cb[r0:r1, c0:c1], tables[1]), (dct.Cr[r0:r1, c0:c1], tables[2])]
 
     def planes(self) -> list[np.ndarray]:
@@ -133,8 +134,10 @@ class DctWindow:
         if self.subsampled:
             chroma = [_upsample(c) for c in chroma]
         h, w = chroma[0].shape
-        return [np.pad(luma, ((0, max(0, h - luma.shape[0])), (0, max(0, w - luma.shape[1]))), mode="edge")[:h, :w],
-                *chroma]
+        return [
+            np.pad(luma, ((0, max(0, h - luma.shape[0])), (0, max(0, w - luma.shape[1]))), mode="edge")[:h, :w],
+            *chroma,
+        ]
 
     def whole_mcus(self) -> tuple[list[tuple[np.ndarray, np.ndarray]], tuple[int, int]]:
         """Y, Cb, Cr as (quantized coefficients, quantization table) over the window's whole MCUs that hold
@@ -145,8 +148,14 @@ class DctWindow:
         height = min(luma.shape[0] * 8, cb.shape[0] * mcu) // mcu * mcu
         width = min(luma.shape[1] * 8, cb.shape[1] * mcu) // mcu * mcu
         chroma_rows, chroma_cols = height // mcu, width // mcu  # one chroma block per MCU
-        return ([(luma[:height // 8, :width // 8], luma_table), (cb[:chroma_rows, :chroma_cols], cb_table),
-                 (cr[:chroma_rows, :chroma_cols], cr_table)], (height, width))
+        return (
+            [
+                (luma[: height // 8, : width // 8], luma_table),
+                (cb[:chroma_rows, :chroma_cols], cb_table),
+                (cr[:chroma_rows, :chroma_cols], cr_table),
+            ],
+            (height, width),
+        )
 
     def constrain(self, planes: list[np.ndarray]) -> list[np.ndarray]:
         """The planes with every block's coefficients moved back into the file's quantization intervals."""
@@ -216,7 +225,7 @@ def step_evenness(u: np.ndarray, window: int = EVENNESS_WINDOW, tolerance: float
         n = (w - 1) // window
         if n == 0 or h == 0:
             continue
-        d = np.diff(a, axis=1)[:, :n * window].reshape(h * n, window) / 3.0
+        d = np.diff(a, axis=1)[:, : n * window].reshape(h * n, window) / 3.0
         with np.errstate(invalid="ignore"):
             d = d[(np.abs(d) <= tolerance).all(axis=1)]  # False where NaN
         net, l1, l2 = d.sum(axis=1), np.abs(d).sum(axis=1), (d * d).sum(axis=1)
@@ -226,8 +235,9 @@ def step_evenness(u: np.ndarray, window: int = EVENNESS_WINDOW, tolerance: float
     return min(out) if out else float("nan")
 
 
-def local_quadratic(u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float = SMOOTH_TOLERANCE,
-                    ridge: float = 1e-3) -> np.ndarray:
+def local_quadratic(
+    u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float = SMOOTH_TOLERANCE, ridge: float = 1e-3
+) -> np.ndarray:
     """Edge-preserving local quadratic fit: each value replaced by the centre value of the least-squares
     quadratic surface through the neighbours within ``tolerance`` of it (the neighbourhood of
     :func:`~chromagrid.decode.core.sigma_filter`), which reproduces constants, ramps and curved surfaces, where
@@ -240,32 +250,45 @@ def local_quadratic(u: np.ndarray, radius: int = SMOOTH_RADIUS, tolerance: float
     offsets = [(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)]
     terms = [(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2)]  # 1, dx, dy, dx^2, dx dy, dy^2
     powers = sorted({(i1 + i2, j1 + j2) for i1, j1 in terms for i2, j2 in terms})
-    weights = np.array([[float(dx) ** i * float(dy) ** j for dy, dx in offsets] for i, j in powers + terms],
-                       np.float32)
+    weights = np.array([[float(dx) ** i * float(dy) ** j for dy, dx in offsets] for i, j in powers + terms], np.float32)
     sums = np.empty((len(powers) + len(terms), h, w), np.float32)  # per pixel: moments, then sums of q f
     rows = max(1, (1 << 21) // (len(offsets) * max(w, 1)))  # blocks of rows: temporaries of some MB
     with np.errstate(invalid="ignore"):
         for r0 in range(0, h, rows):
             r1 = min(r0 + rows, h)
-            diff = np.stack([padded[radius + dy + r0:radius + dy + r1, radius + dx:radius + dx + w]
-                             for dy, dx in offsets]) - u[r0:r1]
+            diff = (
+                np.stack(
+                    [padded[radius + dy + r0 : radius + dy + r1, radius + dx : radius + dx + w] for dy, dx in offsets]
+                )
+                - u[r0:r1]
+            )
             near = np.abs(diff) <= tolerance  # False where either is NaN
-            sums[:len(powers), r0:r1] = (weights[:len(powers)] @ near.reshape(len(offsets), -1).astype(np.float32)
-                                         ).reshape(-1, r1 - r0, w)
-            sums[len(powers):, r0:r1] = (weights[len(powers):] @ np.where(near, diff, np.float32(0.0)).reshape(
-                len(offsets), -1)).reshape(-1, r1 - r0, w)
+            sums[: len(powers), r0:r1] = (
+                weights[: len(powers)] @ near.reshape(len(offsets), -1).astype(np.float32)
+            ).reshape(-1, r1 - r0, w)
+            sums[len(powers) :, r0:r1] = (
+                weights[len(powers) :] @ np.where(near, diff, np.float32(0.0)).reshape(len(offsets), -1)
+            ).reshape(-1, r1 - r0, w)
     ok = np.isfinite(u) & (sums[powers.index((0, 0))] >= 2 * len(terms))
     picked = sums[:, ok].T.astype(np.float64)  # (pixels, moments + sums of q f)
     index = np.array([[powers.index((i1 + i2, j1 + j2)) for i2, j2 in terms] for i1, j1 in terms])
     a = picked[:, index] + np.diag([0.0, 1, 1, 1, 1, 1]) * ridge * picked[:, powers.index((0, 0)), None, None]
     out = u.astype(np.float64)
-    out[ok] += np.linalg.solve(a, picked[:, len(powers):, None])[:, 0, 0]
+    out[ok] += np.linalg.solve(a, picked[:, len(powers) :, None])[:, 0, 0]
     return out.astype(np.float32)
 
 
-def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, kept: np.ndarray,
-           scale: ColorScale, frame: Frame = Frame(), rounds: int = ROUNDS, fit_cells: bool = True,
-           strokes: np.ndarray | None = None) -> Decoded | None:
+def refine(
+    path: str | Path,
+    box: tuple[int, int, int, int],
+    decoded: Decoded,
+    kept: np.ndarray,
+    scale: ColorScale,
+    frame: Frame = Frame(),
+    rounds: int = ROUNDS,
+    fit_cells: bool = True,
+    strokes: np.ndarray | None = None,
+) -> Decoded | None:
     """Smoothed values of a JPEG figure's box, consistent with the file's quantized DCT coefficients.
 
     Parameters
@@ -333,8 +356,9 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
     u = positions(planes)
     if continuous:  # smooth the positions by the model that fits a resampled rendering
         u = local_quadratic(u)
-    box_values = replace(decoded, value=np.where(np.isfinite(u), scale.to_values(u.astype(np.float64)),
-                                                 np.nan).astype(np.float32))
+    box_values = replace(
+        decoded, value=np.where(np.isfinite(u), scale.to_values(u.astype(np.float64)), np.nan).astype(np.float32)
+    )
     if continuous:
         return box_values
 
@@ -345,8 +369,9 @@ def refine(path: str | Path, box: tuple[int, int, int, int], decoded: Decoded, k
         return smoothed()
 
     stored, (height, width) = window.whole_mcus()
-    cell_u = raster_positions(stored, window.subsampled, [p[:height, :width] for p in planes], (rows, cols),
-                              valid & ~kept, u, scale)
+    cell_u = raster_positions(
+        stored, window.subsampled, [p[:height, :width] for p in planes], (rows, cols), valid & ~kept, u, scale
+    )
     if cell_u is None:
         return smoothed()
     fitted = valid & np.isfinite(cell_u)

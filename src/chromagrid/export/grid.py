@@ -16,6 +16,7 @@ timestamp, chromagrid's version and the file written. How files are
 compressed and tiled, and whether a world file and GDAL's ``.aux.xml`` go with
 a GeoTIFF, is set by :class:`ExportOptions` (the config's ``export:`` section).
 """
+
 from __future__ import annotations
 
 import os
@@ -96,8 +97,9 @@ def cf_dataset(ds: xr.Dataset, path: str | os.PathLike) -> xr.Dataset:
     return out
 
 
-def write_netcdf(ds: xr.Dataset, path: str | os.PathLike, complevel: int = 4, *,
-                 options: ExportOptions | None = None) -> Path:
+def write_netcdf(
+    ds: xr.Dataset, path: str | os.PathLike, complevel: int = 4, *, options: ExportOptions | None = None
+) -> Path:
     """Write a grid to NetCDF-4 through netCDF4: zlib-compressed, NaN as _FillValue, atomically.
 
     ``options`` (default: ``ExportOptions(complevel=complevel)``) sets the
@@ -123,15 +125,15 @@ def write_netcdf(ds: xr.Dataset, path: str | os.PathLike, complevel: int = 4, *,
             out.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding)
             netCDF4.Dataset(tmp).close()  # the file it wrote opens: not cut short
         except RuntimeError as e:  # netCDF4 reports HDF5 write failures (disk full, file too large) this way
-            raise OutputError(f"{path}: cannot write the output ({e}); nothing was written and an existing "
-                              "file is unchanged") from e
+            raise OutputError(
+                f"{path}: cannot write the output ({e}); nothing was written and an existing file is unchanged"
+            ) from e
     return Path(path)
 
 
 def _geotiff_profile(width: int, height: int, options: ExportOptions) -> dict:
     """rasterio creation profile (without transform and CRS) for ``options``."""
-    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "float32",
-               "nodata": np.nan}
+    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "float32", "nodata": np.nan}
     if options.compress != "none":
         profile.update(compress=options.compress, predictor=options.predictor)
         if options.compress == "deflate":
@@ -154,8 +156,9 @@ def _write_tiff(path, data: np.ndarray, profile: dict, tags: dict, variable: str
             dst.update_tags(1, units=units)
 
 
-def _write_sidecars(path: Path, data: np.ndarray, profile: dict, tags: dict, variable: str,
-                    units: str | None, options: ExportOptions) -> None:
+def _write_sidecars(
+    path: Path, data: np.ndarray, profile: dict, tags: dict, variable: str, units: str | None, options: ExportOptions
+) -> None:
     """World file and/or .aux.xml beside ``path``, written by GDAL from a scratch copy, each moved atomically.
 
     GDAL writes the world file with the ``TFW=YES`` creation option, and the
@@ -184,8 +187,9 @@ def _write_sidecars(path: Path, data: np.ndarray, profile: dict, tags: dict, var
             scratch_dir.rmdir()
 
 
-def write_geotiff(ds: xr.Dataset, path: str | os.PathLike, variable: str = "value", *,
-                  options: ExportOptions | None = None) -> Path:
+def write_geotiff(
+    ds: xr.Dataset, path: str | os.PathLike, variable: str = "value", *, options: ExportOptions | None = None
+) -> Path:
     """Write one grid variable to a GeoTIFF through rasterio: CRS, transform, NaN nodata, compressed.
 
     North-up and pixel-is-area (``AREA_OR_POINT=Area``); DEFLATE with the
@@ -198,8 +202,9 @@ def write_geotiff(ds: xr.Dataset, path: str | os.PathLike, variable: str = "valu
 
     options = options or ExportOptions()
     if "log" in (ds["x"].attrs.get("chromagrid_axis_scale"), ds["y"].attrs.get("chromagrid_axis_scale")):
-        raise ConfigError(f"output {path}: a grid with a log axis has no affine transform for a GeoTIFF; "
-                          "write .nc instead")
+        raise ConfigError(
+            f"output {path}: a grid with a log axis has no affine transform for a GeoTIFF; write .nc instead"
+        )
     data = ds[variable].values.astype(np.float32)
     transform = grid_transform(ds)
     crs = grid_crs(ds)
@@ -220,8 +225,10 @@ def write_geotiff(ds: xr.Dataset, path: str | os.PathLike, variable: str = "valu
         # read it back before it may replace anything (a failed read raises an OSError).
         with rasterio.open(tmp) as src:
             if not np.array_equal(src.read(1), data, equal_nan=True):
-                raise OutputError(f"{path}: the GeoTIFF written does not read back as written; nothing was "
-                                  "written and an existing file is unchanged")
+                raise OutputError(
+                    f"{path}: the GeoTIFF written does not read back as written; nothing was "
+                    "written and an existing file is unchanged"
+                )
     if options.world_file or options.aux_xml:
         _write_sidecars(Path(path), data, profile, tags, variable, units, options)
     return Path(path)

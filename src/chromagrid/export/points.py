@@ -17,6 +17,7 @@ failure leaves no half-written file and keeps any existing one.
   ``obs`` dimension, ``x``/``y`` auxiliary coordinates with the grid's
   attributes, and the grid's grid-mapping variable ``spatial_ref``.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,7 @@ import numpy as np
 from chromagrid.errors import ConfigError
 from chromagrid.io.files import format_from_suffix
 
-POINT_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".geojson": "geojson", ".nc": "netcdf",
-                  ".nc4": "netcdf"}
+POINT_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".geojson": "geojson", ".nc": "netcdf", ".nc4": "netcdf"}
 
 
 def points_format(path: str | os.PathLike) -> str:
@@ -93,24 +93,44 @@ def write_geojson(points, path: Path, crs=None, attrs: dict | None = None) -> li
     from chromagrid.io.files import atomic_output
 
     features = [
-        {"type": "Feature", "id": int(p.cluster),
-         "geometry": {"type": "Point", "coordinates": [float(p.x), float(p.y)]},
-         "properties": {"value": float(p.value), "n_pixels": int(p.n_pixels), "cluster": int(p.cluster),
-                        "row": int(p.row), "col": int(p.col)}}
+        {
+            "type": "Feature",
+            "id": int(p.cluster),
+            "geometry": {"type": "Point", "coordinates": [float(p.x), float(p.y)]},
+            "properties": {
+                "value": float(p.value),
+                "n_pixels": int(p.n_pixels),
+                "cluster": int(p.cluster),
+                "row": int(p.row),
+                "col": int(p.col),
+            },
+        }
         for p in points.itertuples(index=False)
     ]
-    collection = {"type": "FeatureCollection", "crs": geojson_crs(crs),
-                  "crs_wkt": crs.to_wkt() if crs is not None else None,
-                  "chromagrid": _jsonable(attrs or {}), "features": features}
+    collection = {
+        "type": "FeatureCollection",
+        "crs": geojson_crs(crs),
+        "crs_wkt": crs.to_wkt() if crs is not None else None,
+        "chromagrid": _jsonable(attrs or {}),
+        "features": features,
+    }
     with atomic_output(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(collection, f, allow_nan=False)
     return [path]
 
 
-def write_netcdf_points(points, path: Path, crs=None, transform=None, attrs: dict | None = None,
-                        x_attrs: dict | None = None, y_attrs: dict | None = None,
-                        value_attrs: dict | None = None, grid_mapping: dict | None = None) -> list[Path]:
+def write_netcdf_points(
+    points,
+    path: Path,
+    crs=None,
+    transform=None,
+    attrs: dict | None = None,
+    x_attrs: dict | None = None,
+    y_attrs: dict | None = None,
+    value_attrs: dict | None = None,
+    grid_mapping: dict | None = None,
+) -> list[Path]:
     """CF discrete-sampling-geometry point NetCDF: dimension ``obs``, same CRS metadata as the grid."""
     import xarray as xr
 
@@ -124,16 +144,30 @@ def write_netcdf_points(points, path: Path, crs=None, transform=None, attrs: dic
     value_attrs.setdefault("long_name", "value decoded from colours")
     data_vars = {
         "value": ("obs", points["value"].to_numpy(np.float64), value_attrs),
-        "n_pixels": ("obs", points["n_pixels"].to_numpy(np.int64),
-                     {"long_name": "number of pixels in the point's cluster", "units": "1"}),
+        "n_pixels": (
+            "obs",
+            points["n_pixels"].to_numpy(np.int64),
+            {"long_name": "number of pixels in the point's cluster", "units": "1"},
+        ),
         "cluster": ("obs", points["cluster"].to_numpy(np.int64), {"long_name": "cluster id", "units": "1"}),
-        "row": ("obs", points["row"].to_numpy(np.int64), {"long_name": "row of the point's pixel in the plot box",
-                                                          "units": "1"}),
-        "col": ("obs", points["col"].to_numpy(np.int64),
-                {"long_name": "column of the point's pixel in the plot box", "units": "1"}),
+        "row": (
+            "obs",
+            points["row"].to_numpy(np.int64),
+            {"long_name": "row of the point's pixel in the plot box", "units": "1"},
+        ),
+        "col": (
+            "obs",
+            points["col"].to_numpy(np.int64),
+            {"long_name": "column of the point's pixel in the plot box", "units": "1"},
+        ),
     }
-    ds = xr.Dataset(data_vars, coords={"x": ("obs", points["x"].to_numpy(np.float64), aux(x_attrs)),
-                                       "y": ("obs", points["y"].to_numpy(np.float64), aux(y_attrs))})
+    ds = xr.Dataset(
+        data_vars,
+        coords={
+            "x": ("obs", points["x"].to_numpy(np.float64), aux(x_attrs)),
+            "y": ("obs", points["y"].to_numpy(np.float64), aux(y_attrs)),
+        },
+    )
     if crs is not None:
         mapping = dict(grid_mapping) if grid_mapping else grid_mapping_attrs(crs, transform)
         ds = ds.assign_coords(spatial_ref=((), np.int32(0), mapping))
@@ -147,9 +181,17 @@ def write_netcdf_points(points, path: Path, crs=None, transform=None, attrs: dic
     return [path]
 
 
-def write_points(points, path: str | os.PathLike, crs=None, transform=None, attrs: dict | None = None,
-                 x_attrs: dict | None = None, y_attrs: dict | None = None,
-                 value_attrs: dict | None = None, grid_mapping: dict | None = None) -> list[Path]:
+def write_points(
+    points,
+    path: str | os.PathLike,
+    crs=None,
+    transform=None,
+    attrs: dict | None = None,
+    x_attrs: dict | None = None,
+    y_attrs: dict | None = None,
+    value_attrs: dict | None = None,
+    grid_mapping: dict | None = None,
+) -> list[Path]:
     """Write the point table in the format its suffix names.
 
     Parameters

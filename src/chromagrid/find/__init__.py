@@ -10,12 +10,31 @@ axes, fitted to a linear or log scale (:func:`read_colorbar_ticks`,
 colours (:func:`find_plot_box`). Each finding carries its evidence and a
 confidence.
 """
+
 from chromagrid.find.layout import Colorbar, Panel, find_colorbars, find_layout, find_panels
 from chromagrid.find.ocr import TextBox, parse_degrees, parse_number, read_text
 from chromagrid.find.region import PlotRegion, RegionNotFoundError, background_color, find_plot_box
 from chromagrid.find.ticks import AxesScale, ColorbarScale, Tick, TickFit, fit_ticks, read_axes, read_colorbar_ticks
 
-__all__ = ["Panel", "Colorbar", "find_panels", "find_colorbars", "find_layout", "TextBox", "read_text",
-           "parse_number", "parse_degrees", "PlotRegion", "find_plot_box", "background_color",
-           "RegionNotFoundError", "Tick", "TickFit", "fit_ticks", "ColorbarScale", "read_colorbar_ticks",
-           "AxesScale", "read_axes"]
+__all__ = [
+    "Panel",
+    "Colorbar",
+    "find_panels",
+    "find_colorbars",
+    "find_layout",
+    "TextBox",
+    "read_text",
+    "parse_number",
+    "parse_degrees",
+    "PlotRegion",
+    "find_plot_box",
+    "background_color",
+    "RegionNotFoundError",
+    "Tick",
+    "TickFit",
+    "fit_ticks",
+    "ColorbarScale",
+    "read_colorbar_ticks",
+    "AxesScale",
+    "read_axes",
+]

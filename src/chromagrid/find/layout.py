@@ -203,8 +203,10 @@ class _Strip:
         """The strip with a new box (ends moved; triangles kept where they are)."""
         lo, hi = _span(box, self.vertical)
         o_lo, o_hi = self.outer
-        outer = (min(o_lo, lo) if o_lo < _span(self.box, self.vertical)[0] else lo,
-                 max(o_hi, hi) if o_hi > _span(self.box, self.vertical)[1] else hi)
+        outer = (
+            min(o_lo, lo) if o_lo < _span(self.box, self.vertical)[0] else lo,
+            max(o_hi, hi) if o_hi > _span(self.box, self.vertical)[1] else hi,
+        )
         notes = ", ".join(n for n in (self.note, note) if n)
         return _Strip(box, self.vertical, self.ext_min, self.ext_max, self.conf, notes, outer)
 
@@ -347,8 +349,14 @@ def _cell_grids(m: np.ndarray, wmax: float) -> np.ndarray:
         # edge cells are a little wider (half an outer gridline): near sizes inside the lattice's reach join
         gx0, gy0 = xs[0] - wm - 2 * gap, ys[0] - hm - 2 * gap
         gx1, gy1 = xs[-1] + 2 * wm + 2 * gap, ys[-1] + 2 * hm + 2 * gap
-        near = left[(np.abs(w[left] - wm) <= max(2, 0.3 * wm)) & (np.abs(h[left] - hm) <= max(2, 0.3 * hm))
-                    & (box[left, 0] >= gx0) & (box[left, 1] >= gy0) & (box[left, 2] <= gx1) & (box[left, 3] <= gy1)]
+        near = left[
+            (np.abs(w[left] - wm) <= max(2, 0.3 * wm))
+            & (np.abs(h[left] - hm) <= max(2, 0.3 * hm))
+            & (box[left, 0] >= gx0)
+            & (box[left, 1] >= gy0)
+            & (box[left, 2] <= gx1)
+            & (box[left, 3] <= gy1)
+        ]
         left = np.setdiff1d(left, near)
         sel = np.concatenate([sel, near])
         cells = np.isin(lab, sel + 1).astype(np.uint8)
@@ -516,8 +524,10 @@ def _mark_boxes(scene: _Scene, ts: _TickSet) -> list[Box]:
     f = scene.f
     h, w = scene.diff.shape
     m = f - 1
-    return [(max(0, cx0 * f - m), max(0, cy0 * f - m), min(w, cx1 * f + m), min(h, cy1 * f + m))
-            for cx0, cy0, cx1, cy1 in ts.boxes]
+    return [
+        (max(0, cx0 * f - m), max(0, cy0 * f - m), min(w, cx1 * f + m), min(h, cy1 * f + m))
+        for cx0, cy0, cx1, cy1 in ts.boxes
+    ]
 
 
 def _tick_edge(scene: _Scene, ts: _TickSet) -> int:
@@ -568,8 +578,7 @@ def _tick_centres(scene: _Scene, ts: _TickSet) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-def _side_profile(a: np.ndarray, box: Box, side: Side, out: int, inn: int,
-                  margin: float) -> tuple[np.ndarray, int]:
+def _side_profile(a: np.ndarray, box: Box, side: Side, out: int, inn: int, margin: float) -> tuple[np.ndarray, int]:
     """``a`` (an image or a map) across one side of a box, each row oriented from outside (index 0) inward.
 
     Rows run along the side (its middle, ``margin`` trimmed from each end).
@@ -581,12 +590,12 @@ def _side_profile(a: np.ndarray, box: Box, side: Side, out: int, inn: int,
     if side in ("left", "right"):
         lo, hi, n = y0, y1, w
         lo, hi = lo + int(margin * (hi - lo)), hi - int(margin * (hi - lo))
-        band = a[lo:max(lo + 1, hi)]
+        band = a[lo : max(lo + 1, hi)]
         at = x0 if side == "left" else x1
     else:
         lo, hi, n = x0, x1, h
         lo, hi = lo + int(margin * (hi - lo)), hi - int(margin * (hi - lo))
-        band = a[:, lo:max(lo + 1, hi)].swapaxes(0, 1)
+        band = a[:, lo : max(lo + 1, hi)].swapaxes(0, 1)
         at = y0 if side == "top" else y1
     if side in ("left", "top"):
         s, e = max(0, at - out), min(n, at + inn)
@@ -688,7 +697,7 @@ def _start(rgb: np.ndarray, diff: np.ndarray, tol: float, thin: int, ref: int) -
     if has.sum() < max(2, 0.05 * len(fg)):
         return None
     # gaps of 1-2 px (a gridline near the edge) do not separate; a label's pad does
-    gap = ~ndimage.binary_closing(fg, structure=np.ones((1, 3), bool), border_value=0)[:, :ref + 1] & ~fg[:, :ref + 1]
+    gap = ~ndimage.binary_closing(fg, structure=np.ones((1, 3), bool), border_value=0)[:, : ref + 1] & ~fg[:, : ref + 1]
     first = np.where(gap.any(axis=1), ref + 1 - gap[:, ::-1].argmax(axis=1), 0)
     t = int(np.percentile(first[has], 20, method="lower"))
     rows = np.nonzero(has & (first == t))[0]
@@ -779,14 +788,14 @@ def _colour_strip(img: np.ndarray, box: Box) -> tuple[bool, float]:
         return False, 0.0
     vertical = bh > bw
     m = max(2, short // 6)
-    sub = img[y0 + m:y1 - m, x0 + m:x1 - m].astype(np.float64)
+    sub = img[y0 + m : y1 - m, x0 + m : x1 - m].astype(np.float64)
     if not vertical:
         sub = sub.transpose(1, 0, 2)
     length, width = sub.shape[:2]
     if length < 8 or width < 1:
         return False, 0.0
     a = int(round(width * 0.2))
-    core = sub[:, a:max(a + 1, width - a)]
+    core = sub[:, a : max(a + 1, width - a)]
     prof = np.median(core, axis=1)
     spread = float(np.median(np.abs(core - prof[:, None, :]).max(axis=2)))
     step = np.abs(np.diff(prof, axis=0)).max(axis=1)
@@ -857,7 +866,7 @@ def _triangle_base(widths: np.ndarray, full: float, start: int, lead: bool) -> t
     base, tip = (full - icpt) / slope, -icpt / slope
     if abs(base - start) > 0.5 * full + 2:
         # the strip's full width may run on past ``start`` (a narrower row broke it): rows up to the base are full
-        between = widths[int(max(0, base - pos[0])):] if lead else widths[:int(max(0, base - pos[0]))]
+        between = widths[int(max(0, base - pos[0])) :] if lead else widths[: int(max(0, base - pos[0]))]
         inside = (start - n <= base <= start) if lead else (start <= base <= start + n)
         if not inside or between.size == 0 or np.mean(between >= full - 2) < 0.8:
             return start, tip0
@@ -879,7 +888,7 @@ def _strip_box(scene: _Scene, box: Box, vertical: bool) -> tuple[Box, bool, bool
     if n == 0:
         return box, False, False
     cy, cx = (y0 + y1) // 2 - wy0, (x0 + x1) // 2 - wx0
-    core = lab[max(0, cy - 2):cy + 3, max(0, cx - 2):cx + 3]
+    core = lab[max(0, cy - 2) : cy + 3, max(0, cx - 2) : cx + 3]
     ids = core[core > 0]
     keep = int(np.bincount(ids).argmax()) if ids.size else int(np.bincount(lab.ravel())[1:].argmax() + 1)
     mask = lab == keep
@@ -890,18 +899,18 @@ def _strip_box(scene: _Scene, box: Box, vertical: bool) -> tuple[Box, bool, bool
     lo0, hi0 = int(nz[0]), int(nz[-1]) + 1
     seg = widths[lo0:hi0]
     n = len(seg)
-    full = float(np.median(seg[n // 4: 3 * n // 4])) if n >= 4 else float(seg.max())
+    full = float(np.median(seg[n // 4 : 3 * n // 4])) if n >= 4 else float(seg.max())
     good = seg >= full - 1.0
     good = ndimage.binary_closing(good, structure=np.ones(7, bool)) | good
     a, b = _longest_run(good)
     part = mask[lo0:hi0]
     has_lead = _triangle(part[:a][::-1], full)
     has_trail = _triangle(part[b:], full)
-    cols = np.nonzero(mask[lo0 + a:lo0 + b].mean(axis=0) >= 0.5)[0]
+    cols = np.nonzero(mask[lo0 + a : lo0 + b].mean(axis=0) >= 0.5)[0]
     c0, c1 = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, mask.shape[1])
     if has_lead or has_trail:
         # the triangles' narrowing measured on the unopened mask, which the opening does not round
-        raw = (fg.T if not vertical else fg)[lo0:hi0, max(0, c0 - 1):c1 + 1].sum(axis=1).astype(np.float64)
+        raw = (fg.T if not vertical else fg)[lo0:hi0, max(0, c0 - 1) : c1 + 1].sum(axis=1).astype(np.float64)
         full_raw = float(np.median(raw[a:b]))
         a, tip_lo = _triangle_base(raw[:a], full_raw, a, lead=True) if has_lead else (0, 0)
         b, tip_hi = _triangle_base(raw[b:], full_raw, b, lead=False) if has_trail else (n, n)
@@ -1021,9 +1030,9 @@ def _end_level(scene: _Scene, box: Box, vertical: bool, at: int) -> float | None
     """Median difference from the background across a strip's core at row/column ``at``."""
     x0, y0, x1, y1 = box
     if vertical:
-        last = scene.diff[at, x0 + (x1 - x0) // 5:x1 - (x1 - x0) // 5] if 0 <= at < scene.diff.shape[0] else None
+        last = scene.diff[at, x0 + (x1 - x0) // 5 : x1 - (x1 - x0) // 5] if 0 <= at < scene.diff.shape[0] else None
     else:
-        last = scene.diff[y0 + (y1 - y0) // 5:y1 - (y1 - y0) // 5, at] if 0 <= at < scene.diff.shape[1] else None
+        last = scene.diff[y0 + (y1 - y0) // 5 : y1 - (y1 - y0) // 5, at] if 0 <= at < scene.diff.shape[1] else None
     return float(np.median(last)) if last is not None and last.size else None
 
 
@@ -1042,9 +1051,9 @@ def _sample_colors(img: np.ndarray, box: Box, vertical: bool) -> np.ndarray:
     a = int(0.3 * short)
     b = max(a + 1, int(0.7 * short))
     if vertical:
-        prof = np.median(img[y0 + e:y1 - e, x0 + a:x0 + b], axis=1)[::-1]
+        prof = np.median(img[y0 + e : y1 - e, x0 + a : x0 + b], axis=1)[::-1]
     else:
-        prof = np.median(img[y0 + a:y0 + b, x0 + e:x1 - e], axis=0)
+        prof = np.median(img[y0 + a : y0 + b, x0 + e : x1 - e], axis=0)
     return np.clip(np.round(prof), 0, 255).astype(np.uint8)
 
 
@@ -1077,13 +1086,13 @@ def _touches(ts: _TickSet, opened: np.ndarray, reach: int = 3) -> bool:
     """
     for x0, y0, x1, y1 in ts.boxes:
         if ts.side == "left":
-            win = opened[y0:y1, ts.edge:ts.edge + reach]
+            win = opened[y0:y1, ts.edge : ts.edge + reach]
         elif ts.side == "right":
-            win = opened[y0:y1, max(0, ts.edge - reach):ts.edge]
+            win = opened[y0:y1, max(0, ts.edge - reach) : ts.edge]
         elif ts.side == "top":
-            win = opened[ts.edge:ts.edge + reach, x0:x1]
+            win = opened[ts.edge : ts.edge + reach, x0:x1]
         else:
-            win = opened[max(0, ts.edge - reach):ts.edge, x0:x1]
+            win = opened[max(0, ts.edge - reach) : ts.edge, x0:x1]
         if win.any():
             return True
     return False
@@ -1120,10 +1129,8 @@ def _axes_from_ticks(ticks: list[_TickSet], opened: np.ndarray) -> list[tuple[_T
     horiz0 = [t for t in ticks if t.side in ("bottom", "top")]
     # collinear marks of panels above one another (or side by side) end at the other axis's edges
     # (of 3 marks or more)
-    lefts = [p for y in lefts0
-             for p in _cut(y, [x.edge for x in horiz0 if x.lo >= y.edge - s and len(x.centres) >= 3])]
-    horiz = [p for x in horiz0
-             for p in _cut(x, [y.edge for y in lefts0 if y.edge > x.lo + s and len(y.centres) >= 3])]
+    lefts = [p for y in lefts0 for p in _cut(y, [x.edge for x in horiz0 if x.lo >= y.edge - s and len(x.centres) >= 3])]
+    horiz = [p for x in horiz0 for p in _cut(x, [y.edge for y in lefts0 if y.edge > x.lo + s and len(y.centres) >= 3])]
 
     def meets(y: _TickSet, x: _TickSet) -> float | None:
         if not y.like(x) or x.lo < y.edge - s or x.lo - y.edge > max(x.hi - x.lo, 0.0) + s + 1:
@@ -1158,14 +1165,14 @@ def _clean_gap(scene: _Scene, a: Box, b: Box) -> bool:
         if hi - lo < 0.5 * min(a[3] - a[1], b[3] - b[1]):
             return False
         x0, x1 = min(a[2], b[2]), max(a[0], b[0])
-        band = scene.diff[lo:hi, x0 + 2:x1 - 2]
+        band = scene.diff[lo:hi, x0 + 2 : x1 - 2]
         ext = max(a[2], b[2]) - min(a[0], b[0])
     elif gy > 0 and gx <= 0:
         lo, hi = max(a[0], b[0]), min(a[2], b[2])
         if hi - lo < 0.5 * min(a[2] - a[0], b[2] - b[0]):
             return False
         y0, y1 = min(a[3], b[3]), max(a[1], b[1])
-        band = scene.diff[y0 + 2:y1 - 2, lo:hi]
+        band = scene.diff[y0 + 2 : y1 - 2, lo:hi]
         ext = max(a[3], b[3]) - min(a[1], b[1])
     else:
         return False
@@ -1343,7 +1350,7 @@ def _cell_extent(centres: np.ndarray, edge: float, seen: float) -> float | None:
 def _blank(scene: _Scene, box: Box) -> bool:
     """Whether a full-resolution box is (almost) all background."""
     x0, y0, x1, y1 = box
-    band = scene.diff[max(0, y0):y1, max(0, x0):x1]
+    band = scene.diff[max(0, y0) : y1, max(0, x0) : x1]
     return band.size > 0 and float((band > scene.tol).mean()) < 0.01
 
 
@@ -1429,8 +1436,11 @@ def _analyse(rgb: np.ndarray) -> _Analysis:
             continue
         panels.append(_frameless_panel(scene, g, box))
     # never report a fragment: drop panels/bars lying mostly inside a larger panel
-    panels = [p for p in panels
-              if not any(q is not p and _area(q.box) > _area(p.box) and _inside(p.box, q.box) for q in panels)]
+    panels = [
+        p
+        for p in panels
+        if not any(q is not p and _area(q.box) > _area(p.box) and _inside(p.box, q.box) for q in panels)
+    ]
     pieces: list[_Strip] = []
     for i, conf in strips:
         full = _to_full(scene.blobs[i].box, f, (h, w))
@@ -1480,8 +1490,15 @@ def _join_strips(scene: _Scene, pieces: list[_Strip]) -> list[_Strip]:
                 box = _with_span(a.box, a.vertical, a_lo, b_hi)
                 box = (lo_x, box[1], hi_x, box[3]) if a.vertical else (box[0], lo_x, box[2], hi_x)
                 lo_piece, hi_piece = (b, a) if a.vertical else (a, b)  # image order: vertical strips run high to low
-                st = _Strip(box, a.vertical, lo_piece.ext_min, hi_piece.ext_max, min(a.conf, b.conf),
-                            "joined across a background-coloured middle", (a.outer[0], b.outer[1]))
+                st = _Strip(
+                    box,
+                    a.vertical,
+                    lo_piece.ext_min,
+                    hi_piece.ext_max,
+                    min(a.conf, b.conf),
+                    "joined across a background-coloured middle",
+                    (a.outer[0], b.outer[1]),
+                )
                 out = [o for k, o in enumerate(out) if k not in (i, j)] + [st]
                 joined = True
                 break
@@ -1502,15 +1519,18 @@ def _extend_panels(scene: _Scene, panels: list[Panel], bars: list[_Strip]) -> li
     out = list(panels)
     for b in bars:
         near, _ = _pair(b.box, b.vertical, out, boxes)
-        if (len(near) != 1 or out[near[0]].framed or b.ext_min or b.ext_max
-                or not _ends_seen(scene, b.box, b.vertical)):
+        if len(near) != 1 or out[near[0]].framed or b.ext_min or b.ext_max or not _ends_seen(scene, b.box, b.vertical):
             continue
         p = out[near[0]]
         span = _centre_on(scene, p.box, b.vertical, b.outer_box, a_blank=True)
         bar_lo, bar_hi = _span(b.box, b.vertical)
         if span is not None and span[1] - span[0] <= bar_hi - bar_lo + 2:  # never longer than the bar it centres on
-            out[near[0]] = Panel(_with_span(p.box, b.vertical, *span), False, p.confidence,
-                                 p.evidence + ", blank edge run on to centre it on its colorbar")
+            out[near[0]] = Panel(
+                _with_span(p.box, b.vertical, *span),
+                False,
+                p.confidence,
+                p.evidence + ", blank edge run on to centre it on its colorbar",
+            )
     return out
 
 

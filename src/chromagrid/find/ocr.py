@@ -73,9 +73,7 @@ def _engine() -> Any:
                 # Detection at the size given (downscaled only past 2000 px): RapidOCR's
                 # default enlarges the short side to 736 px, which makes a thin strip of
                 # labels tens of megapixels and takes seconds. read_text scales itself.
-                _ENGINE = RapidOCR(
-                    print_verbose=False, det_limit_type="max", det_limit_side_len=2000
-                )
+                _ENGINE = RapidOCR(print_verbose=False, det_limit_type="max", det_limit_side_len=2000)
     return _ENGINE
 
 
@@ -224,8 +222,7 @@ def _fix_line(text: str, crop: np.ndarray) -> str:
             n_dash = len(compact) - len(compact.lstrip("-−–—‐"))
             # a flat stroke set apart, then a digit (not the label's own minus)
             short = first[1] - first[0] < 0.55 * h or first[0] == 0  # a minus is ~0.8 h wide
-            if (flat[0] and short and second[0] - first[1] > 0.25 * h
-                    and (not flat[1] or n_dash >= 2)):
+            if flat[0] and short and second[0] - first[1] > 0.25 * h and (not flat[1] or n_dash >= 2):
                 text = compact[1:]
     return _mark_superscript(text, crop)
 
@@ -290,9 +287,7 @@ _RE_POWER = re.compile(
 )
 _RE_FLAT_POWER = re.compile(rf"^(?:(?P<m>{_NUMBER})[×xX·*])?10(?P<e>-\d+)$")
 _RE_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
-_RE_DEGREES = re.compile(
-    rf"^(?P<v>{_NUMBER})\s*(?:°|º|˚|deg|\\circ|o(?=[NSEW]))?\s*(?P<h>[NSEW])?$"
-)
+_RE_DEGREES = re.compile(rf"^(?P<v>{_NUMBER})\s*(?:°|º|˚|deg|\\circ|o(?=[NSEW]))?\s*(?P<h>[NSEW])?$")
 
 
 def _normalise(text: str) -> str:
@@ -362,7 +357,7 @@ def parse_degrees(text: str) -> tuple[float, str] | None:
     m = _RE_DEGREES.match(t)
     if m is None:
         return None
-    rest = t[len(m.group("v")):]
+    rest = t[len(m.group("v")) :]
     if not rest:
         return None  # a bare number is not a degree label
     value = float(m.group("v"))

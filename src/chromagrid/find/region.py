@@ -26,6 +26,7 @@ colour scale:
 
 Stages never read files; :func:`find_plot_box` works on arrays.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,9 +72,13 @@ class PlotRegion:
 
     def describe(self) -> dict:
         """JSON-able summary."""
-        return {"box": list(self.box), "colorbar": list(self.colorbar) if self.colorbar else None,
-                "background": list(self.background) if self.background else None,
-                "background_on_scale": self.background_on_scale, "notes": list(self.notes)}
+        return {
+            "box": list(self.box),
+            "colorbar": list(self.colorbar) if self.colorbar else None,
+            "background": list(self.background) if self.background else None,
+            "background_on_scale": self.background_on_scale,
+            "notes": list(self.notes),
+        }
 
 
 # --------------------------------------------------------------------------- background
@@ -85,7 +90,7 @@ def background_color(rgb: np.ndarray, min_share: float = 0.3) -> tuple[int, int,
     k = int(np.argmax(counts))
     if counts[k] < min_share * codes.size:
         return None
-    return tuple(int(v) for v in unpack_rgb(values[k:k + 1])[0])
+    return tuple(int(v) for v in unpack_rgb(values[k : k + 1])[0])
 
 
 def distance_to_color(rgb: np.ndarray, color) -> np.ndarray:
@@ -147,9 +152,9 @@ def _is_colorbar(blob: _Blob, labels: np.ndarray, position: np.ndarray) -> bool:
     sl = (slice(blob.y0, blob.y1), slice(blob.x0, blob.x1))
     u = np.where(labels[sl] == blob.label, position[sl], np.nan)
     if blob.w > blob.h:
-        u = u.T                                  # -> (long, short)
+        u = u.T  # -> (long, short)
     cut = short // 4
-    core = u[:, cut:short - cut] if short - 2 * cut >= 1 else u
+    core = u[:, cut : short - cut] if short - 2 * cut >= 1 else u
     with np.errstate(all="ignore"):
         import warnings
 
@@ -181,10 +186,8 @@ def _grow(seed: _Blob, blobs: list[_Blob], max_gap: float) -> list[_Blob]:
         for b in left:
             gap_x = max(b.x0 - a.x1, a.x0 - b.x1, 0)
             gap_y = max(b.y0 - a.y1, a.y0 - b.y1, 0)
-            side = (gap_y == 0 and gap_x <= max_gap
-                    and _overlap(a.y0, a.y1, b.y0, b.y1) >= 0.5 * max(a.h, b.h))
-            stacked = (gap_x == 0 and gap_y <= max_gap
-                       and _overlap(a.x0, a.x1, b.x0, b.x1) >= 0.5 * max(a.w, b.w))
+            side = gap_y == 0 and gap_x <= max_gap and _overlap(a.y0, a.y1, b.y0, b.y1) >= 0.5 * max(a.h, b.h)
+            stacked = gap_x == 0 and gap_y <= max_gap and _overlap(a.x0, a.x1, b.x0, b.x1) >= 0.5 * max(a.w, b.w)
             if side or stacked:
                 group.append(b)
                 frontier.append(b)
@@ -224,7 +227,7 @@ def _tick_edge(ink: np.ndarray, box: Box, side: str, reach: int) -> int | None:
     h, w = ink.shape
     if side == "left":
         lo = max(0, x0 - reach)
-        strip = ink[y0:y1, lo:x1]                       # ticks end toward the right
+        strip = ink[y0:y1, lo:x1]  # ticks end toward the right
         offset, flip, inner_limit = lo, False, x0 - lo
     elif side == "right":
         hi = min(w, x1 + reach)
@@ -246,7 +249,7 @@ def _tick_edge(ink: np.ndarray, box: Box, side: str, reach: int) -> int | None:
     for b in blobs:
         length, thick = b.x1 - b.x0, b.y1 - b.y0
         if length >= 3 and thick <= max(4, length // 2) and b.area >= 0.6 * length * thick:
-            ticks.append((b.x1, length, 0.5 * (b.y0 + b.y1)))   # inner end (exclusive), length, centre
+            ticks.append((b.x1, length, 0.5 * (b.y0 + b.y1)))  # inner end (exclusive), length, centre
     if len(ticks) < 3:
         return None
     ends = np.array([t[0] for t in ticks])
@@ -271,9 +274,15 @@ def _regular(centres, tol: float = 1.5) -> bool:
     return bool(np.all(np.abs(ratio - np.round(ratio)) * step <= tol))
 
 
-def find_plot_box(rgb: np.ndarray, scale: ColorScale, decoded: Decoded | None = None,
-                  max_distance: float = DEFAULT_MAX_DISTANCE, exclude=(), opaque: np.ndarray | None = None,
-                  use_ticks: bool = True) -> PlotRegion:
+def find_plot_box(
+    rgb: np.ndarray,
+    scale: ColorScale,
+    decoded: Decoded | None = None,
+    max_distance: float = DEFAULT_MAX_DISTANCE,
+    exclude=(),
+    opaque: np.ndarray | None = None,
+    use_ticks: bool = True,
+) -> PlotRegion:
     """Find the plot area of a colour-mapped figure.
 
     Parameters
@@ -323,11 +332,12 @@ def find_plot_box(rgb: np.ndarray, scale: ColorScale, decoded: Decoded | None = 
         ink = d_bg > max(25.0, 3 * tol)
     for ex in exclude or ():
         ex0, ey0, ex1, ey1 = (int(v) for v in ex)
-        data[max(ey0, 0):ey1, max(ex0, 0):ex1] = False
+        data[max(ey0, 0) : ey1, max(ex0, 0) : ex1] = False
     if not data.any():
         raise RegionNotFoundError(
             f"no pixel of the image is within delta E {max_distance:g} of the colour scale '{scale.name}' "
-            "(other than the background); check the colormap, its reversal (_r), or give the box")
+            "(other than the background); check the colormap, its reversal (_r), or give the box"
+        )
     # thin attachments (tick marks, antialiased text, outlines) must not join or widen the regions
     for size in (5, 3):  # smaller cells need a smaller opening
         opened = ndimage.binary_opening(data, np.ones((size, size), bool))
@@ -353,7 +363,8 @@ def find_plot_box(rgb: np.ndarray, scale: ColorScale, decoded: Decoded | None = 
     if not rest:
         raise RegionNotFoundError(
             f"no region of the image is close to the colour scale '{scale.name}' (only specks); check the "
-            "colormap, its reversal (_r), or give the box")
+            "colormap, its reversal (_r), or give the box"
+        )
     seed = max(rest, key=lambda b: b.area)
     max_gap = max(3.0, min(0.6 * min(seed.w, seed.h), 0.1 * max(h, w)))
     group = _grow(seed, rest, max_gap)
@@ -363,14 +374,23 @@ def find_plot_box(rgb: np.ndarray, scale: ColorScale, decoded: Decoded | None = 
         if framed is None:  # a blank band along the top or bottom: find the side lines first
             sideways = _snap_to_frame((box[1], box[0], box[3], box[2]), ink.T, d_bg.T)
             framed = (sideways[1], sideways[0], sideways[3], sideways[2]) if sideways is not None else None
-        if framed is not None and colorbar is not None and _overlap(framed[0], framed[2], colorbar[0], colorbar[2]) \
-                and _overlap(framed[1], framed[3], colorbar[1], colorbar[3]):
+        if (
+            framed is not None
+            and colorbar is not None
+            and _overlap(framed[0], framed[2], colorbar[0], colorbar[2])
+            and _overlap(framed[1], framed[3], colorbar[1], colorbar[3])
+        ):
             framed = None  # the "frame" runs round the colorbar too: not the axes' frame
         if framed is not None and framed != tuple(box):
             notes.append(f"area {list(box)} moved onto the axes frame {list(framed)}")
         box = framed if framed is not None else _snap_to_ticks(box, ink, is_bg, notes)
-    return PlotRegion(box=tuple(int(v) for v in box), colorbar=colorbar, background=bg,
-                      background_on_scale=bg_on_scale, notes=tuple(notes))
+    return PlotRegion(
+        box=tuple(int(v) for v in box),
+        colorbar=colorbar,
+        background=bg,
+        background_on_scale=bg_on_scale,
+        notes=tuple(notes),
+    )
 
 
 def _snap_to_ticks(box: Box, ink: np.ndarray, is_bg: np.ndarray, notes: list) -> Box:
@@ -382,8 +402,12 @@ def _snap_to_ticks(box: Box, ink: np.ndarray, is_bg: np.ndarray, notes: list) ->
     x0, y0, x1, y1 = box
     bw, bh = x1 - x0, y1 - y0
     out = list(box)
-    for side, index, reach in (("left", 0, max(20, bw // 5)), ("top", 1, max(20, bh // 5)),
-                               ("right", 2, max(20, bw // 5)), ("bottom", 3, max(20, bh // 5))):
+    for side, index, reach in (
+        ("left", 0, max(20, bw // 5)),
+        ("top", 1, max(20, bh // 5)),
+        ("right", 2, max(20, bw // 5)),
+        ("bottom", 3, max(20, bh // 5)),
+    ):
         edge = _tick_edge(ink, box, side, reach)
         if edge is None:
             continue
@@ -448,8 +472,7 @@ def _snap_to_frame(box: Box, ink: np.ndarray, d_bg: np.ndarray, share: float = 0
             return None
         gaps_left = np.flatnonzero(~row[:middle])
         gaps_right = np.flatnonzero(~row[middle:])
-        ends.append((gaps_left[-1] + 1 if gaps_left.size else 0,
-                     middle + gaps_right[0] if gaps_right.size else w))
+        ends.append((gaps_left[-1] + 1 if gaps_left.size else 0, middle + gaps_right[0] if gaps_right.size else w))
     # the side lines: from the rows' ends inward (a tick mark on the top or bottom line can make the row
     # run past the side line), the first columns that are one line over the frame's height
     left_end, right_end = min(e[0] for e in ends), max(e[1] for e in ends) - 1
@@ -461,7 +484,7 @@ def _snap_to_frame(box: Box, ink: np.ndarray, d_bg: np.ndarray, share: float = 0
                 return c
         return None
 
-    left = side(range(left_end, x0 + 3))          # a frame holds the whole area
+    left = side(range(left_end, x0 + 3))  # a frame holds the whole area
     right = side(range(right_end, x1 - 4, -1))
     if left is None or right is None:
         return None

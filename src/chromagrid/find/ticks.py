@@ -141,7 +141,7 @@ class TickFit:
         p = np.asarray(position, dtype=float)
         v = self.intercept + self.slope * p
         if self.norm == "log":
-            v = 10.0 ** v
+            v = 10.0**v
         return float(v) if v.ndim == 0 else v
 
     def position_of(self, value: Any) -> np.ndarray | float:
@@ -256,7 +256,7 @@ def _robust_line(p: np.ndarray, y: np.ndarray, marks: np.ndarray, norm: str) -> 
         return None
     sel = list(idx)
     r = p[sel] - c - d * y[sel]
-    rms = float(np.sqrt(np.mean(r ** 2)))
+    rms = float(np.sqrt(np.mean(r**2)))
     return _Line(norm, float(c), float(d), idx, rms, best_key[1])
 
 
@@ -376,10 +376,12 @@ def fit_ticks(ticks: Sequence[Tick]) -> TickFit | None:
     intercept = -line.c / line.d
     conf = _fit_confidence(len(used), len(rejected), line.rms, sum(t.mark for t in used))
     vals = [t.value for t in used]
-    ev = (f"{len(used)} ticks {_fmt_range(min(vals), max(vals))} {line.norm}, residual {line.rms:.2f} px"
-          + (f", {len(rejected)} rejected" if rejected else "")
-          + ("" if all(t.mark for t in used) else f", {sum(not t.mark for t in used)} without mark")
-          + (", labels in % (values as printed)" if all(t.text.strip().endswith("%") for t in used) else ""))
+    ev = (
+        f"{len(used)} ticks {_fmt_range(min(vals), max(vals))} {line.norm}, residual {line.rms:.2f} px"
+        + (f", {len(rejected)} rejected" if rejected else "")
+        + ("" if all(t.mark for t in used) else f", {sum(not t.mark for t in used)} without mark")
+        + (", labels in % (values as printed)" if all(t.text.strip().endswith("%") for t in used) else "")
+    )
     return TickFit(used, line.norm, float(slope), float(intercept), line.rms, rejected, conf, ev)
 
 
@@ -417,9 +419,9 @@ class _Frame:
 
     side: str
     arr: np.ndarray  # float32 (h, w, 3)
-    box: Box         # (x0, y0, x1, y1) in frame coordinates; the side read is x1
-    height: int      # original image height
-    width: int       # original image width
+    box: Box  # (x0, y0, x1, y1) in frame coordinates; the side read is x1
+    height: int  # original image height
+    width: int  # original image width
 
     def to_image_box(self, c0: int, r0: int, c1: int, r1: int) -> Box:
         """A frame box (cols c0..c1, rows r0..r1) as an image box (x0, y0, x1, y1)."""
@@ -469,19 +471,19 @@ def _make_frame(img: np.ndarray, box: Box, side: str) -> _Frame:
 
 @dataclass(frozen=True)
 class _Mark:
-    pos: float       # continuous coordinate along the axis
-    length: int      # px perpendicular to the edge
-    inside: bool     # drawn over the strip/data side of the edge
+    pos: float  # continuous coordinate along the axis
+    length: int  # px perpendicular to the edge
+    inside: bool  # drawn over the strip/data side of the edge
     strength: float  # peak contrast
-    near: int        # nearest perpendicular offset from the edge (frame cols - x1)
-    far: int         # farthest offset (exclusive)
+    near: int  # nearest perpendicular offset from the edge (frame cols - x1)
+    far: int  # farthest offset (exclusive)
 
 
 @dataclass(frozen=True)
 class _MarkSet:
     outside: tuple[_Mark, ...]
     inside: tuple[_Mark, ...]
-    outline: int     # width (px) of a line along the edge, just outside it (0 if none)
+    outline: int  # width (px) of a line along the edge, just outside it (0 if none)
 
 
 def _odd(x: float) -> int:
@@ -555,15 +557,15 @@ def _find_marks(fr: _Frame, unit: float, inside_max: int, outside_max: int, slac
                 if not (c1 >= edge - touch_in and c0 > 0):
                     continue
                 # and does not go on further in past a gap (a gridline cut by a crossing one)
-                beyond = part[r0:r1, max(0, c0 - pa - 6):max(0, c0 - pa - 2)]
+                beyond = part[r0:r1, max(0, c0 - pa - 6) : max(0, c0 - pa - 2)]
                 if beyond.size and float(np.median(beyond.max(axis=0))) > lo:
                     continue
             elif not (c0 <= edge + touch_out and c1 < res.shape[1]):
                 continue  # away from the edge (a label), or through the whole band (a line)
             # sub-pixel centre: contrast-weighted centroid over the mark's columns
             q0, q1 = max(0, r0 - 1), min(res.shape[0], r1 + 1)
-            sub = part[q0:q1, c0 - pa:c1 - pa]
-            msk = lab[q0:q1, c0 - pa:c1 - pa]
+            sub = part[q0:q1, c0 - pa : c1 - pa]
+            msk = lab[q0:q1, c0 - pa : c1 - pa]
             wgt = np.where((msk == i + 1) | (sub > lo), sub, 0.0).sum(axis=1)
             if wgt.sum() <= 0:
                 continue
@@ -640,17 +642,19 @@ def _major(marks: Sequence[_Mark]) -> list[_Mark]:
 class _Label:
     value: float
     text: str
-    centre: float      # along the axis
-    extent: float      # size along the axis (px)
-    near: float        # perpendicular offsets from the edge (frame coordinates)
+    centre: float  # along the axis
+    extent: float  # size along the axis (px)
+    near: float  # perpendicular offsets from the edge (frame coordinates)
     far: float
-    power: bool        # raised exponent (box centre offset across text lines)
+    power: bool  # raised exponent (box centre offset across text lines)
     degrees: str | None  # None: no degree label; 'lon' / 'lat' / '' (plain degrees)
-    split: bool        # one of several labels read as one line
+    split: bool  # one of several labels read as one line
 
 
-_DEG_TOKEN = re.compile(r"[-−–—‐]?\d+(?:[.,]\d+)?\s*(?:°|º|˚|o(?=[NSEWnsew]))\s*[NSEWnsew]?"
-                        r"|[-−–—‐]?\d+(?:\.\d+)?\s*[NSEW]")
+_DEG_TOKEN = re.compile(
+    r"[-−–—‐]?\d+(?:[.,]\d+)?\s*(?:°|º|˚|o(?=[NSEWnsew]))\s*[NSEWnsew]?"
+    r"|[-−–—‐]?\d+(?:\.\d+)?\s*[NSEW]"
+)
 
 
 def _parse_label(text: str) -> tuple[float, str | None] | None:
@@ -759,8 +763,13 @@ def _restore_minus(img: np.ndarray, tb: TextBox, crop: Box) -> TextBox:
     height, width = d[3] - d[2], d[1] - d[0]
     mid = 0.5 * (d[2] + d[3])
     gap = first_digit[0] - d[1]
-    ok = (height <= 0.3 * dh and width >= 0.35 * dh and 0 <= gap <= 0.8 * dh and d[0] > 0
-          and first_digit[2] + 0.25 * dh <= mid <= first_digit[2] + 0.8 * dh)
+    ok = (
+        height <= 0.3 * dh
+        and width >= 0.35 * dh
+        and 0 <= gap <= 0.8 * dh
+        and d[0] > 0
+        and first_digit[2] + 0.25 * dh <= mid <= first_digit[2] + 0.8 * dh
+    )
     if not ok:
         return tb
     return TextBox("-" + text, (min(bx0, left + d[0]), by0, bx1, by1), tb.confidence)
@@ -791,7 +800,7 @@ def _ink_centre(img: np.ndarray, box: Box, rows: bool, power: bool) -> float | N
                 if base:
                     keep = np.zeros(ink.shape[1], bool)
                     for r in base:
-                        keep[r[0]:r[1]] = True
+                        keep[r[0] : r[1]] = True
                     ink = ink & keep[None, :]
         idx = np.flatnonzero(ink.any(axis=1))
         size, start = reg.shape[0], by0
@@ -803,8 +812,7 @@ def _ink_centre(img: np.ndarray, box: Box, rows: bool, power: bool) -> float | N
     return float(start + 0.5 * (idx[0] + idx[-1] + 1))
 
 
-def _labels(boxes: Sequence[TextBox], fr: _Frame,
-            img: np.ndarray | None = None) -> tuple[list[_Label], list[TextBox]]:
+def _labels(boxes: Sequence[TextBox], fr: _Frame, img: np.ndarray | None = None) -> tuple[list[_Label], list[TextBox]]:
     """Numeric labels (frame coordinates) and the other text lines."""
     x1 = fr.box[2]
     boxes = _merge_minus(boxes)
@@ -869,16 +877,17 @@ class _Side:
     other: tuple[TextBox, ...]
     ticks: tuple[Tick, ...]
     fit: TickFit | None
-    inside: bool               # the marks used were inside
-    tick_len: float            # length of the major marks used (px), 0 if none
-    label_far: float           # farthest perpendicular extent of the labels (frame offset)
-    scan_end: int              # where the OCR crop ended (frame offset)
-    crop: Box | None           # the OCR crop (image coordinates)
+    inside: bool  # the marks used were inside
+    tick_len: float  # length of the major marks used (px), 0 if none
+    label_far: float  # farthest perpendicular extent of the labels (frame offset)
+    scan_end: int  # where the OCR crop ended (frame offset)
+    crop: Box | None  # the OCR crop (image coordinates)
     offset: str | None = None  # an offset / multiplier text applied to the labels (``1e−5``)
 
 
-def _ink_extent(fr: _Frame, start: int, limit: int, rows: tuple[int, int], gap: int,
-                adaptive: bool = False) -> tuple[int, int] | None:
+def _ink_extent(
+    fr: _Frame, start: int, limit: int, rows: tuple[int, int], gap: int, adaptive: bool = False
+) -> tuple[int, int] | None:
     """First block of ink beyond the edge: (first, last+1) offsets, or None.
 
     The block starts within ``limit`` and ends at a run of ``gap`` empty columns, or before a column
@@ -892,8 +901,7 @@ def _ink_extent(fr: _Frame, start: int, limit: int, rows: tuple[int, int], gap: 
     return _ink_extent_once(fr, start, limit, rows, wide) if wide > gap else span
 
 
-def _ink_extent_once(fr: _Frame, start: int, limit: int, rows: tuple[int, int],
-                     gap: int) -> tuple[int, int] | None:
+def _ink_extent_once(fr: _Frame, start: int, limit: int, rows: tuple[int, int], gap: int) -> tuple[int, int] | None:
     arr = fr.arr
     x1 = fr.box[2]
     h, w = arr.shape[:2]
@@ -943,7 +951,7 @@ def _text_height(fr: _Frame, span: tuple[int, int], rows: tuple[int, int]) -> fl
     x1 = fr.box[2]
     h = fr.arr.shape[0]
     r0, r1 = max(0, rows[0] - 20), min(h, rows[1] + 20)
-    block = np.asarray(fr.arr[r0:r1, x1 + first:x1 + end], dtype=np.float32)
+    block = np.asarray(fr.arr[r0:r1, x1 + first : x1 + end], dtype=np.float32)
     if block.size == 0:
         return 12.0
     bg = np.median(block.reshape(-1, 3), axis=0)
@@ -965,9 +973,20 @@ def _longest_run(v: np.ndarray) -> int:
     return int((ends - starts).max())
 
 
-def _read_side(img: np.ndarray, box: Box, side: str, *, unit: float, inside_max: int, outside_max: int,
-               label_limit: int, along_margin: float, min_gap: int, slack: float = 2.5,
-               allow_inside: bool = True) -> _Side:
+def _read_side(
+    img: np.ndarray,
+    box: Box,
+    side: str,
+    *,
+    unit: float,
+    inside_max: int,
+    outside_max: int,
+    label_limit: int,
+    along_margin: float,
+    min_gap: int,
+    slack: float = 2.5,
+    allow_inside: bool = True,
+) -> _Side:
     """Marks, OCR labels and fit for one side of a box."""
     fr = _make_frame(img, box, side)
     x0, y0, x1, y1 = fr.box
@@ -1019,12 +1038,25 @@ def _read_side(img: np.ndarray, box: Box, side: str, *, unit: float, inside_max:
             mul, add, _ = offset
             ticks = [Tick(t.position, t.value * mul + add, t.text, t.mark) for t in ticks]
             fit = fit_ticks(ticks)
-    return _Side(side, ms, tuple(labels), tuple(other), tuple(ticks), fit, inside, tick_len, label_far, end, crop,
-                 None if offset is None else offset[2])
+    return _Side(
+        side,
+        ms,
+        tuple(labels),
+        tuple(other),
+        tuple(ticks),
+        fit,
+        inside,
+        tick_len,
+        label_far,
+        end,
+        crop,
+        None if offset is None else offset[2],
+    )
 
 
 _RE_OFFSET = re.compile(
-    r"^(?P<mul>[x×]?(?:\d(?:\.\d+)?e[-+]?\d+|10\^[-+]?\d+|10-\d+))?(?P<add>[-+]\d+(?:\.\d+)?e[-+]?\d+)?$")
+    r"^(?P<mul>[x×]?(?:\d(?:\.\d+)?e[-+]?\d+|10\^[-+]?\d+|10-\d+))?(?P<add>[-+]\d+(?:\.\d+)?e[-+]?\d+)?$"
+)
 
 
 def _parse_offset(text: str) -> tuple[float, float] | None:
@@ -1054,9 +1086,16 @@ def _label_height(labels: Sequence[_Label], fr: _Frame) -> float:
     return float(np.median(hs)) if hs else 12.0
 
 
-def _find_offset(img: np.ndarray, fr: _Frame, labels: Sequence[_Label], spare: Sequence[_Label],
-                 other: Sequence[TextBox], label_far: float, end: int,
-                 th: float) -> tuple[float, float, str] | None:
+def _find_offset(
+    img: np.ndarray,
+    fr: _Frame,
+    labels: Sequence[_Label],
+    spare: Sequence[_Label],
+    other: Sequence[TextBox],
+    label_far: float,
+    end: int,
+    th: float,
+) -> tuple[float, float, str] | None:
     """The offset / multiplier text matplotlib writes at an axis' high end (``1e−5``, ``+1e3``).
 
     Where: above the top end for a vertical axis (colorbar, y axis), beyond the labels at the right end
@@ -1095,7 +1134,7 @@ def _find_offset(img: np.ndarray, fr: _Frame, labels: Sequence[_Label], spare: S
     fill = np.median(np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]]), axis=0).astype(np.uint8)
     for lb in labels:  # blank the tick labels that reach into the crop
         lx0, ly0, lx1, ly1 = _label_box(lb, fr)
-        crop[max(0, ly0 - by0 - 1):max(0, ly1 - by0 + 1), max(0, lx0 - bx0 - 1):max(0, lx1 - bx0 + 1)] = fill
+        crop[max(0, ly0 - by0 - 1) : max(0, ly1 - by0 + 1), max(0, lx0 - bx0 - 1) : max(0, lx1 - bx0 + 1)] = fill
     try:
         texts = read_text(crop, scale=_ocr_scale(th))
     except ValueError:
@@ -1139,6 +1178,7 @@ def _split_merged(labels: Sequence[_Label], marks: Sequence[_Mark]) -> list[_Lab
 
 def _progression(text: str, k: int) -> list[tuple[str, float]] | None:
     """Cut ``text`` into ``k`` numbers in arithmetic progression, if exactly one way exists."""
+
     def num(t: str) -> float | None:
         if not re.fullmatch(r"[-−–]?(?:0|[1-9]\d*)(?:\.\d+)?", t):  # as a tick label is written
             return None
@@ -1171,8 +1211,9 @@ def _progression(text: str, k: int) -> list[tuple[str, float]] | None:
     return found[0] if len(found) == 1 else None
 
 
-def _best_pairing(labels: Sequence[_Label], out_major: Sequence[_Mark],
-                  in_major: Sequence[_Mark]) -> tuple[bool, list[Tick], TickFit | None]:
+def _best_pairing(
+    labels: Sequence[_Label], out_major: Sequence[_Mark], in_major: Sequence[_Mark]
+) -> tuple[bool, list[Tick], TickFit | None]:
     """Pair the labels with the outside marks and with the inside marks; keep the better fit."""
     best: tuple[float, list[Tick], bool, TickFit | None] | None = None
     for inside, marks in ((False, out_major), (True, in_major)):
@@ -1196,8 +1237,11 @@ def _label_gaps(pos: Sequence[float], lo: float, hi: float) -> list[_Mark]:
     either end that still lies along the box."""
     diffs = np.diff(pos)
     step = float(np.median(diffs))
-    if step <= 0 or np.any(np.abs(diffs - step) > 0.1 * step) and not np.all(
-            np.abs(diffs / step - np.round(diffs / step)) < 0.1):
+    if (
+        step <= 0
+        or np.any(np.abs(diffs - step) > 0.1 * step)
+        and not np.all(np.abs(diffs / step - np.round(diffs / step)) < 0.1)
+    ):
         return []
     places = []
     for a, b in zip(pos[:-1], pos[1:]):
@@ -1209,8 +1253,9 @@ def _label_gaps(pos: Sequence[float], lo: float, hi: float) -> list[_Mark]:
     return [_Mark(q, 0, False, 0.0, 0, 0) for q in places]
 
 
-def _retry_missing(img: np.ndarray, fr: _Frame, labels: Sequence[_Label], marks: Sequence[_Mark],
-                   ticks: Sequence[Tick]) -> list[_Label]:
+def _retry_missing(
+    img: np.ndarray, fr: _Frame, labels: Sequence[_Label], marks: Sequence[_Mark], ticks: Sequence[Tick]
+) -> list[_Label]:
     """OCR again, close up, where a label seems missing: a major mark without one between or beside
     labelled marks; or, with no marks at all, a place one regular label step beyond or between the labels.
     Only what the OCR reads there is kept."""
@@ -1389,9 +1434,15 @@ def _discrete(img: np.ndarray, colorbar: Any, ticks: Sequence[Tick]) -> tuple[fl
 def _colorbar_params(thick: int, length: int) -> dict[str, Any]:
     """Search parameters for a colour strip ``thick`` px across and ``length`` px long."""
     unit = max(float(thick), 0.03 * length)
-    return dict(unit=unit, inside_max=max(2, int(0.45 * thick)), outside_max=max(6, int(round(0.9 * unit))),
-                label_limit=max(30, int(round(8 * unit))), along_margin=0.0,
-                min_gap=max(3, int(round(0.3 * thick))), slack=max(2.5, 0.12 * length))
+    return dict(
+        unit=unit,
+        inside_max=max(2, int(0.45 * thick)),
+        outside_max=max(6, int(round(0.9 * unit))),
+        label_limit=max(30, int(round(8 * unit))),
+        along_margin=0.0,
+        min_gap=max(3, int(round(0.3 * thick))),
+        slack=max(2.5, 0.12 * length),
+    )
 
 
 def read_colorbar_ticks(rgb: np.ndarray, colorbar: Any) -> ColorbarScale | None:
@@ -1484,8 +1535,10 @@ def read_colorbar_ticks(rgb: np.ndarray, colorbar: Any) -> ColorbarScale | None:
     beyond = [t for t in fit.ticks if t.position < a_lo - 2.0 or t.position > a_hi + 2.0]
     if beyond:
         far = max(max(a_lo - t.position, t.position - a_hi) for t in beyond)
-        ev += (f"; {len(beyond)} labelled tick(s) up to {far:.0f} px beyond the strip's ends: "
-               "the strip box may be cut short")
+        ev += (
+            f"; {len(beyond)} labelled tick(s) up to {far:.0f} px beyond the strip's ends: "
+            "the strip box may be cut short"
+        )
         conf *= 0.5
     return ColorbarScale(fit, vmin, vmax, boundaries, conf, ev, norm, first.side)
 
@@ -1567,8 +1620,12 @@ class AxesScale:
         if self.x is None or self.y is None or self.x.norm != "linear" or self.y.norm != "linear":
             return None
         x0, y0, x1, y1 = (float(v) for v in box)
-        return (float(self.x.value_at(x0)), float(self.x.value_at(x1)),
-                float(self.y.value_at(y1)), float(self.y.value_at(y0)))
+        return (
+            float(self.x.value_at(x0)),
+            float(self.x.value_at(x1)),
+            float(self.y.value_at(y1)),
+            float(self.y.value_at(y0)),
+        )
 
     def describe(self) -> dict:
         """A JSON-able summary.
@@ -1598,9 +1655,14 @@ _LAT_WORDS = re.compile(r"\b(lat|latitude)\b|latitude", re.IGNORECASE)
 def _axes_params(h: int, w: int) -> dict[str, Any]:
     """Search parameters for the axes of a figure of ``h`` x ``w`` px."""
     unit = max(6.0, 0.012 * max(h, w))
-    return dict(unit=unit, inside_max=max(6, int(round(1.6 * unit))), outside_max=max(6, int(round(1.6 * unit))),
-                label_limit=max(40, int(round(0.25 * max(h, w)))), along_margin=0.0,
-                min_gap=max(3, int(round(0.35 * unit))))
+    return dict(
+        unit=unit,
+        inside_max=max(6, int(round(1.6 * unit))),
+        outside_max=max(6, int(round(1.6 * unit))),
+        label_limit=max(40, int(round(0.25 * max(h, w)))),
+        along_margin=0.0,
+        min_gap=max(3, int(round(0.35 * unit))),
+    )
 
 
 def _axis_side(img: np.ndarray, box: Box, sides: tuple[str, str]) -> _Side | None:
@@ -1638,7 +1700,7 @@ def _title(img: np.ndarray, side: _Side, box: Box, rotate: bool) -> str | None:
     if c1 - c0 < 4:
         return None
     bx = fr.to_image_box(c0, y0, c1, y1)
-    crop = img[bx[1]:bx[3], bx[0]:bx[2]]
+    crop = img[bx[1] : bx[3], bx[0] : bx[2]]
     up = np.ascontiguousarray(np.rot90(crop, k=-1) if rotate else crop)
     try:
         texts = read_text(up, scale=_ocr_scale(span[1] - span[0]))
@@ -1704,8 +1766,9 @@ def read_axes(rgb: np.ndarray, panel_box: Any) -> AxesScale:
     parts = []
     for name, fit, sd in (("x", x_fit, xs), ("y", y_fit, ys)):
         if fit is not None and sd is not None:
-            parts.append(f"{name} ({sd.side}): {fit.evidence}"
-                         + (f", offset text {sd.offset!r} applied" if sd.offset else ""))
+            parts.append(
+                f"{name} ({sd.side}): {fit.evidence}" + (f", offset text {sd.offset!r} applied" if sd.offset else "")
+            )
         elif sd is not None and sd.labels:
             parts.append(f"{name}: {len(sd.labels)} numeric labels, no consistent fit")
         elif sd is not None and sd.other:
@@ -1716,9 +1779,19 @@ def read_axes(rgb: np.ndarray, panel_box: Any) -> AxesScale:
         parts.append(f"lon/lat ({why})")
     confs = [f.confidence for f in (x_fit, y_fit) if f is not None]
     conf = float(np.prod(confs)) ** (1.0 / len(confs)) * (len(confs) / 2.0) if confs else 0.0
-    return AxesScale(x_fit, y_fit, lonlat, x_title, y_title, conf, "; ".join(parts),
-                     xs.side if xs is not None and x_fit is not None else None,
-                     ys.side if ys is not None and y_fit is not None else None, x_deg, y_deg)
+    return AxesScale(
+        x_fit,
+        y_fit,
+        lonlat,
+        x_title,
+        y_title,
+        conf,
+        "; ".join(parts),
+        xs.side if xs is not None and x_fit is not None else None,
+        ys.side if ys is not None and y_fit is not None else None,
+        x_deg,
+        y_deg,
+    )
 
 
 def _degree_axis(side: _Side | None, fit: TickFit | None) -> bool:

@@ -7,6 +7,7 @@ axis maps position to ``log10(value)`` linearly. Either axis may run either way:
 a y axis whose values grow downward (depth, a matrix's row index) simply has the
 larger value at the larger row.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,10 @@ class Axis:
     def __post_init__(self):
         (pa, va), (pb, vb) = self.ticks
         if pa == pb:
-            raise ConfigError(f"axis ticks {list(map(list, self.ticks))}: the two ticks are at the same pixel "
-                              "position; pick two ticks far apart")
+            raise ConfigError(
+                f"axis ticks {list(map(list, self.ticks))}: the two ticks are at the same pixel "
+                "position; pick two ticks far apart"
+            )
         if va == vb:
             raise ConfigError(f"axis ticks {list(map(list, self.ticks))}: the two ticks have the same value")
         if self.scale not in ("linear", "log"):
@@ -54,7 +57,7 @@ class Axis:
         """Axis value at image pixel position(s)."""
         slope, intercept = self._linear_part()
         v = slope * np.asarray(position, dtype=float) + intercept
-        return 10.0 ** v if self.scale == "log" else v
+        return 10.0**v if self.scale == "log" else v
 
     def position(self, value) -> np.ndarray:
         """Image pixel position of axis value(s)."""

@@ -30,6 +30,7 @@ the pixel residuals describe the same mapping as the map residuals.
 Residuals follow QGIS: in map units, ``forward(pixel) - (x, y)``; in pixels,
 ``inverse(x, y) - pixel`` (the direction a warp uses), with ``dy`` along rows.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,7 +47,13 @@ from chromagrid.errors import ChromagridError
 
 #: Minimum number of enabled GCPs for each transform.
 MIN_GCPS: dict[str, int] = {
-    "linear": 2, "helmert": 2, "polynomial1": 3, "polynomial2": 6, "polynomial3": 10, "projective": 4, "tps": 3,
+    "linear": 2,
+    "helmert": 2,
+    "polynomial1": 3,
+    "polynomial2": 6,
+    "polynomial3": 10,
+    "projective": 4,
+    "tps": 3,
 }
 TRANSFORMS = tuple(MIN_GCPS)
 #: The transforms whose pixel-to-world mapping is an affine by construction.
@@ -81,9 +88,11 @@ def check_gcp_count(transform: str, count: int) -> None:
     """Raise :class:`GeorefError` naming the transform and its minimum when ``count`` is too small."""
     need = MIN_GCPS[check_transform_name(transform)]
     if count < need:
-        raise GeorefError(f"transform {transform} needs at least {need} enabled GCPs, got {count}; "
-                          f"add GCPs or choose a transform with a lower minimum "
-                          f"({', '.join(f'{k} {v}' for k, v in MIN_GCPS.items())})")
+        raise GeorefError(
+            f"transform {transform} needs at least {need} enabled GCPs, got {count}; "
+            f"add GCPs or choose a transform with a lower minimum "
+            f"({', '.join(f'{k} {v}' for k, v in MIN_GCPS.items())})"
+        )
 
 
 # --------------------------------------------------------------------------- fitting
@@ -189,6 +198,7 @@ def _refined_inverse(forward: Callable, approximate: Callable, steps: int = 10) 
     (exact for polynomials up to rounding). Stops when no point moves by more
     than 1e-9 pixel.
     """
+
     def inverse(world):
         world = np.asarray(world, dtype=float).reshape(-1, 2)
         p = approximate(world)
@@ -201,13 +211,18 @@ def _refined_inverse(forward: Callable, approximate: Callable, steps: int = 10) 
             det = jc[:, 0] * jr[:, 1] - jr[:, 0] * jc[:, 1]
             ok = np.abs(det) > 0
             safe = np.where(ok, det, 1.0)
-            step = np.column_stack([(jr[:, 1] * miss[:, 0] - jr[:, 0] * miss[:, 1]) / safe,
-                                    (jc[:, 0] * miss[:, 1] - jc[:, 1] * miss[:, 0]) / safe])
+            step = np.column_stack(
+                [
+                    (jr[:, 1] * miss[:, 0] - jr[:, 0] * miss[:, 1]) / safe,
+                    (jc[:, 0] * miss[:, 1] - jc[:, 1] * miss[:, 0]) / safe,
+                ]
+            )
             step[~ok] = 0.0
             p = p - step
             if np.abs(step).max(initial=0.0) < 1e-9:
                 break
         return p
+
     return inverse
 
 
@@ -262,8 +277,9 @@ def fit_transform(name: str, gcps: list[GCP]) -> FittedTransform:
         if abs(affine.determinant) == 0 or not np.isfinite(affine.determinant):
             raise GeorefError(f"transform {name}: the GCPs do not span an area (collinear points?)")
         inv = ~affine
-        return FittedTransform(name, lambda p, t=affine: _affine_apply(t, p),
-                               lambda w, t=inv: _affine_apply(t, w), affine, len(used))
+        return FittedTransform(
+            name, lambda p, t=affine: _affine_apply(t, p), lambda w, t=inv: _affine_apply(t, w), affine, len(used)
+        )
     if name == "projective":
         from skimage.transform import ProjectiveTransform
 
@@ -302,32 +318,50 @@ class GCPReport:
 
     def as_dict(self) -> dict:
         """JSON-able form (for the report and the output's attributes)."""
-        return {"transform": self.transform, "count": self.count, "rmse_px": self.rmse_px,
-                "rmse_map": self.rmse_map, "mean_error_px": self.mean_error_px, "gcps": self.rows}
+        return {
+            "transform": self.transform,
+            "count": self.count,
+            "rmse_px": self.rmse_px,
+            "rmse_map": self.rmse_map,
+            "mean_error_px": self.mean_error_px,
+            "gcps": self.rows,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> GCPReport:
         """The report back from :meth:`as_dict`."""
-        return cls(data["transform"], data["count"], list(data["gcps"]), data["rmse_px"], data["rmse_map"],
-                   data["mean_error_px"])
+        return cls(
+            data["transform"],
+            data["count"],
+            list(data["gcps"]),
+            data["rmse_px"],
+            data["rmse_map"],
+            data["mean_error_px"],
+        )
 
     def table(self) -> str:
         """A plain-text table of the residuals, one GCP a line, then the RMSE."""
-        head = (f"{'#':>3} {'on':>2} {'col':>10} {'row':>10} {'x':>14} {'y':>14} "
-                f"{'dx px':>9} {'dy px':>9} {'res px':>9} {'dx map':>11} {'dy map':>11} {'res map':>11}")
+        head = (
+            f"{'#':>3} {'on':>2} {'col':>10} {'row':>10} {'x':>14} {'y':>14} "
+            f"{'dx px':>9} {'dy px':>9} {'res px':>9} {'dx map':>11} {'dy map':>11} {'res map':>11}"
+        )
         lines = [head]
 
         def clean(v: float, digits: int) -> float:  # no "-0.0000" for a residual that rounds to zero
-            return 0.0 if abs(v) < 0.5 * 10.0 ** -digits else v
+            return 0.0 if abs(v) < 0.5 * 10.0**-digits else v
 
         for i, r in enumerate(self.rows):
             r = {**r, **{k: clean(r[k], 4) for k in ("dx_px", "dy_px", "total_px")}}
-            lines.append(f"{i:>3} {'y' if r['enabled'] else 'n':>2} {r['col']:>10.3f} {r['row']:>10.3f} "
-                         f"{r['x']:>14.6g} {r['y']:>14.6g} {r['dx_px']:>9.4f} {r['dy_px']:>9.4f} "
-                         f"{r['total_px']:>9.4f} {r['dx_map']:>11.5g} {r['dy_map']:>11.5g} {r['total_map']:>11.5g}")
+            lines.append(
+                f"{i:>3} {'y' if r['enabled'] else 'n':>2} {r['col']:>10.3f} {r['row']:>10.3f} "
+                f"{r['x']:>14.6g} {r['y']:>14.6g} {r['dx_px']:>9.4f} {r['dy_px']:>9.4f} "
+                f"{r['total_px']:>9.4f} {r['dx_map']:>11.5g} {r['dy_map']:>11.5g} {r['total_map']:>11.5g}"
+            )
         mean = "n/a" if self.mean_error_px is None else f"{self.mean_error_px:.4f} px"
-        lines.append(f"transform {self.transform}, {self.count} enabled GCPs: RMSE {self.rmse_px:.4f} px, "
-                     f"{self.rmse_map:.6g} map units; QGIS mean error {mean}")
+        lines.append(
+            f"transform {self.transform}, {self.count} enabled GCPs: RMSE {self.rmse_px:.4f} px, "
+            f"{self.rmse_map:.6g} map units; QGIS mean error {mean}"
+        )
         return "\n".join(lines)
 
 
@@ -341,16 +375,34 @@ def gcp_residuals(fitted: FittedTransform, gcps: list[GCP]) -> GCPReport:
     d_px = fitted.inverse(world) - pixel
     rows = []
     for g, (mx, my), (px, py) in zip(gcps, d_map, d_px):
-        rows.append({"col": g.col, "row": g.row, "x": g.x, "y": g.y, "enabled": g.enabled,
-                     "dx_px": float(px), "dy_px": float(py), "total_px": float(math.hypot(px, py)),
-                     "dx_map": float(mx), "dy_map": float(my), "total_map": float(math.hypot(mx, my))})
+        rows.append(
+            {
+                "col": g.col,
+                "row": g.row,
+                "x": g.x,
+                "y": g.y,
+                "enabled": g.enabled,
+                "dx_px": float(px),
+                "dy_px": float(py),
+                "total_px": float(math.hypot(px, py)),
+                "dx_map": float(mx),
+                "dy_map": float(my),
+                "total_map": float(math.hypot(mx, my)),
+            }
+        )
     on = np.array([g.enabled for g in gcps])
     n = int(on.sum())
     sq_px = float((d_px[on] ** 2).sum())
     sq_map = float((d_map[on] ** 2).sum())
     dof = n - MIN_GCPS[fitted.name]
-    return GCPReport(fitted.name, n, rows, rmse_px=math.sqrt(sq_px / n), rmse_map=math.sqrt(sq_map / n),
-                     mean_error_px=math.sqrt(sq_px / dof) if dof > 0 else None)
+    return GCPReport(
+        fitted.name,
+        n,
+        rows,
+        rmse_px=math.sqrt(sq_px / n),
+        rmse_map=math.sqrt(sq_map / n),
+        mean_error_px=math.sqrt(sq_px / dof) if dof > 0 else None,
+    )
 
 
 # --------------------------------------------------------------------------- QGIS .points files
@@ -384,7 +436,7 @@ def parse_points(text: str, source: str = ".points") -> tuple[list[GCP], CRS | N
     crs = None
     index = 0
     if lines and lines[0].startswith("#CRS:"):
-        wkt = lines[0][len("#CRS:"):].strip()
+        wkt = lines[0][len("#CRS:") :].strip()
         if wkt:
             try:
                 crs = CRS.from_user_input(wkt)
@@ -398,8 +450,9 @@ def parse_points(text: str, source: str = ".points") -> tuple[list[GCP], CRS | N
             continue
         fields = line.split(",") if "," in line else line.split("\t")
         if len(fields) < 4:
-            raise GeorefError(f"{source}: line {number}: expected mapX,mapY,sourceX,sourceY[,enable,...], "
-                              f"got {line.strip()!r}")
+            raise GeorefError(
+                f"{source}: line {number}: expected mapX,mapY,sourceX,sourceY[,enable,...], got {line.strip()!r}"
+            )
         try:
             x, y, sx, sy = (float(v) for v in fields[:4])
             enabled = int(float(fields[4])) != 0 if len(fields) >= 5 and fields[4].strip() else True
@@ -407,8 +460,10 @@ def parse_points(text: str, source: str = ".points") -> tuple[list[GCP], CRS | N
             raise GeorefError(f"{source}: line {number}: not a number in {line.strip()!r}") from None
         gcps.append(GCP(col=sx, row=-sy if sy != 0 else 0.0, x=x, y=y, enabled=enabled))
     if not gcps:
-        raise GeorefError(f"{source}: no GCPs found; expected QGIS's .points format "
-                          f"('#CRS: ...', '{POINTS_HEADER}', then one GCP a line)")
+        raise GeorefError(
+            f"{source}: no GCPs found; expected QGIS's .points format "
+            f"('#CRS: ...', '{POINTS_HEADER}', then one GCP a line)"
+        )
     return gcps, crs
 
 
@@ -440,8 +495,9 @@ def format_points(gcps: list[GCP], crs: CRS | None = None, report: GCPReport | N
     return "\n".join(lines) + "\n"
 
 
-def write_points(path: str | os.PathLike, gcps: list[GCP], crs: CRS | None = None,
-                 report: GCPReport | None = None) -> Path:
+def write_points(
+    path: str | os.PathLike, gcps: list[GCP], crs: CRS | None = None, report: GCPReport | None = None
+) -> Path:
     """Write a QGIS ``.points`` file atomically (see :func:`format_points`)."""
     from chromagrid.io.files import atomic_output
 

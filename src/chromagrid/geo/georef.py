@@ -10,6 +10,7 @@ pixel (col, row) of the box has its centre at
 so row 0 is the top of the figure. Without an extent, coordinates are the
 image's own pixel indices (column, row) of the box's pixels.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,9 @@ def parse_crs(crs: str | int | CRS) -> CRS:
     try:
         return CRS.from_user_input(crs)
     except Exception as e:  # pyproj raises CRSError, a subclass of ProjError
-        raise ConfigError(f"crs: cannot understand {crs!r} ({e}); "
-                          "give e.g. EPSG:4326, a WKT or a PROJ string") from None
+        raise ConfigError(
+            f"crs: cannot understand {crs!r} ({e}); give e.g. EPSG:4326, a WKT or a PROJ string"
+        ) from None
 
 
 def extent_transform(extent, width: int, height: int) -> Affine:
@@ -54,17 +56,31 @@ def pixel_centres(transform: Affine, width: int, height: int) -> tuple[np.ndarra
 
 def _coordinate_attrs(crs: CRS | None) -> tuple[dict, dict]:
     if crs is None:
-        return ({"long_name": "image column of the pixel", "units": "pixel"},
-                {"long_name": "image row of the pixel", "units": "pixel"})
+        return (
+            {"long_name": "image column of the pixel", "units": "pixel"},
+            {"long_name": "image row of the pixel", "units": "pixel"},
+        )
     if crs.is_geographic:
-        return ({"standard_name": "longitude", "long_name": "longitude", "units": "degrees_east", "axis": "X"},
-                {"standard_name": "latitude", "long_name": "latitude", "units": "degrees_north", "axis": "Y"})
+        return (
+            {"standard_name": "longitude", "long_name": "longitude", "units": "degrees_east", "axis": "X"},
+            {"standard_name": "latitude", "long_name": "latitude", "units": "degrees_north", "axis": "Y"},
+        )
     unit = crs.axis_info[0].unit_name if crs.axis_info else "m"
     unit = {"metre": "m", "meter": "m", "foot": "ft", "US survey foot": "us_survey_foot"}.get(unit, unit)
-    return ({"standard_name": "projection_x_coordinate", "long_name": "x coordinate of projection",
-             "units": unit, "axis": "X"},
-            {"standard_name": "projection_y_coordinate", "long_name": "y coordinate of projection",
-             "units": unit, "axis": "Y"})
+    return (
+        {
+            "standard_name": "projection_x_coordinate",
+            "long_name": "x coordinate of projection",
+            "units": unit,
+            "axis": "X",
+        },
+        {
+            "standard_name": "projection_y_coordinate",
+            "long_name": "y coordinate of projection",
+            "units": unit,
+            "axis": "Y",
+        },
+    )
 
 
 def grid_mapping_attrs(crs: CRS, transform: Affine) -> dict:
@@ -76,9 +92,14 @@ def grid_mapping_attrs(crs: CRS, transform: Affine) -> dict:
     return attrs
 
 
-def make_grid(value: np.ndarray, transform: Affine, crs: CRS | None = None,
-              distance: np.ndarray | None = None, attrs: dict | None = None,
-              units: str | None = None) -> xr.Dataset:
+def make_grid(
+    value: np.ndarray,
+    transform: Affine,
+    crs: CRS | None = None,
+    distance: np.ndarray | None = None,
+    attrs: dict | None = None,
+    units: str | None = None,
+) -> xr.Dataset:
     """Build the grid Dataset: ``value`` (and ``distance``) on (y, x) cell-centre coordinates.
 
     Parameters
@@ -102,11 +123,12 @@ def make_grid(value: np.ndarray, transform: Affine, crs: CRS | None = None,
         value_attrs["units"] = units
     data_vars = {"value": (("y", "x"), value.astype(np.float32, copy=False), value_attrs)}
     if distance is not None:
-        data_vars["distance"] = (("y", "x"), distance.astype(np.float32, copy=False),
-                                 {"long_name": "CIE76 colour distance (delta E) to the colour scale",
-                                  "units": "1"})
-    ds = xr.Dataset(data_vars, coords={"x": ("x", x, x_attrs), "y": ("y", y, y_attrs)},
-                    attrs=dict(attrs or {}))
+        data_vars["distance"] = (
+            ("y", "x"),
+            distance.astype(np.float32, copy=False),
+            {"long_name": "CIE76 colour distance (delta E) to the colour scale", "units": "1"},
+        )
+    ds = xr.Dataset(data_vars, coords={"x": ("x", x, x_attrs), "y": ("y", y, y_attrs)}, attrs=dict(attrs or {}))
     if crs is not None:
         ds = ds.assign_coords(spatial_ref=((), np.int32(0), grid_mapping_attrs(crs, transform)))
         for name in data_vars:
@@ -176,6 +198,7 @@ def _affine_forward(t: Affine) -> Callable[[np.ndarray], np.ndarray]:
     def forward(p):
         p = np.asarray(p, dtype=float).reshape(-1, 2)
         return np.column_stack([t.a * p[:, 0] + t.b * p[:, 1] + t.c, t.d * p[:, 0] + t.e * p[:, 1] + t.f])
+
     return forward
 
 
@@ -190,8 +213,7 @@ def mapping_from_axes(x_axis, y_axis, box, crs: CRS | None = None) -> PixelMappi
     from chromagrid.geo.axes import axes_transform
 
     t = axes_transform(x_axis, y_axis, box)
-    return PixelMapping("axes", crs, _affine_forward(t), t,
-                        log_x=x_axis.scale == "log", log_y=y_axis.scale == "log")
+    return PixelMapping("axes", crs, _affine_forward(t), t, log_x=x_axis.scale == "log", log_y=y_axis.scale == "log")
 
 
 def mapping_from_gcps(gcps: list, transform: str, box, crs: CRS | None = None) -> PixelMapping:
@@ -207,8 +229,7 @@ def mapping_from_gcps(gcps: list, transform: str, box, crs: CRS | None = None) -
     return PixelMapping("gcps", crs, forward, affine, transform_name=transform, report=report)
 
 
-def axis_aligned(mapping: PixelMapping, width: int, height: int,
-                 tolerance: float = EXACT_TOLERANCE) -> Affine | None:
+def axis_aligned(mapping: PixelMapping, width: int, height: int, tolerance: float = EXACT_TOLERANCE) -> Affine | None:
     """The mapping as an axis-aligned affine, if it is one within ``tolerance`` pixels; else None."""
     t = mapping.affine
     if t is not None and t.b == 0 and t.d == 0:
@@ -284,12 +305,20 @@ class GridPlan:
         t = self.target
         how = "the affine" if self.mapping.affine is not None else f"the {self.mapping.transform_name} fit"
         where = f"in {t.crs.to_string()}" if t.crs is not None else "(no CRS)"
-        return (f"warped with GDAL (rasterio.warp) from the figure's pixels through {how} onto a regular grid "
-                f"{where}, cells {t.transform.a!r} x {-t.transform.e!r}, {self.resampling} resampling")
+        return (
+            f"warped with GDAL (rasterio.warp) from the figure's pixels through {how} onto a regular grid "
+            f"{where}, cells {t.transform.a!r} x {-t.transform.e!r}, {self.resampling} resampling"
+        )
 
 
-def plan_grid(mapping: PixelMapping, width: int, height: int, target_crs: CRS | None = None,
-              resolution=None, resampling: str = "nearest") -> GridPlan:
+def plan_grid(
+    mapping: PixelMapping,
+    width: int,
+    height: int,
+    target_crs: CRS | None = None,
+    resolution=None,
+    resampling: str = "nearest",
+) -> GridPlan:
     """Decide how a ``width`` x ``height`` box becomes a grid (see :func:`georeferenced_grid`)."""
     from chromagrid.geo.warp import target_grid
 
@@ -299,10 +328,13 @@ def plan_grid(mapping: PixelMapping, width: int, height: int, target_crs: CRS | 
     if exact is not None and not reproject and resolution is None:
         return GridPlan(mapping, exact, None, resampling)
     if mapping.log_x or mapping.log_y:
-        raise ChromagridError("a log axis gives a grid on the figure's own pixels; it cannot be warped, "
-                              "reprojected or resampled (remove target_crs and resolution)")
-    return GridPlan(mapping, None, target_grid(mapping.forward, width, height, mapping.crs, dst_crs, resolution),
-                    resampling)
+        raise ChromagridError(
+            "a log axis gives a grid on the figure's own pixels; it cannot be warped, "
+            "reprojected or resampled (remove target_crs and resolution)"
+        )
+    return GridPlan(
+        mapping, None, target_grid(mapping.forward, width, height, mapping.crs, dst_crs, resolution), resampling
+    )
 
 
 def _plain_coordinate_attrs(ds: xr.Dataset, mapping: PixelMapping, axis_units=(None, None)) -> xr.Dataset:
@@ -331,18 +363,30 @@ def georef_attrs(plan: GridPlan) -> dict:
             attrs["georef_target_crs"] = plan.target.crs.to_string()
     if m.report is not None:
         report = m.report.as_dict()
-        attrs.update(gcp_count=report["count"], gcp_rmse_pixels=report["rmse_px"],
-                     gcp_rmse_map_units=report["rmse_map"], gcp_residuals=json.dumps(report["gcps"]))
+        attrs.update(
+            gcp_count=report["count"],
+            gcp_rmse_pixels=report["rmse_px"],
+            gcp_rmse_map_units=report["rmse_map"],
+            gcp_residuals=json.dumps(report["gcps"]),
+        )
         if report["mean_error_px"] is not None:
             attrs["gcp_mean_error_pixels"] = report["mean_error_px"]
     return attrs
 
 
-def georeferenced_grid(value: np.ndarray, mapping: PixelMapping, *, distance: np.ndarray | None = None,
-                       attrs: dict | None = None, units: str | None = None, target_crs: CRS | None = None,
-                       resolution=None, resampling: str = "nearest",
-                       axis_units: tuple[str | None, str | None] = (None, None),
-                       plan: GridPlan | None = None) -> xr.Dataset:
+def georeferenced_grid(
+    value: np.ndarray,
+    mapping: PixelMapping,
+    *,
+    distance: np.ndarray | None = None,
+    attrs: dict | None = None,
+    units: str | None = None,
+    target_crs: CRS | None = None,
+    resolution=None,
+    resampling: str = "nearest",
+    axis_units: tuple[str | None, str | None] = (None, None),
+    plan: GridPlan | None = None,
+) -> xr.Dataset:
     """Build the grid of a decoded box from its pixel mapping.
 
     An axis-aligned affine mapping (within :data:`EXACT_TOLERANCE` pixels) with
@@ -380,8 +424,14 @@ def georeferenced_grid(value: np.ndarray, mapping: PixelMapping, *, distance: np
     if plan is None:
         plan = plan_grid(mapping, width, height, target_crs, resolution, resampling)
     layers, transform = plan.apply([value] + ([distance] if distance is not None else []))
-    ds = make_grid(layers[0], transform, plan.crs, distance=layers[1] if distance is not None else None,
-                   attrs={**(attrs or {}), **georef_attrs(plan)}, units=units)
+    ds = make_grid(
+        layers[0],
+        transform,
+        plan.crs,
+        distance=layers[1] if distance is not None else None,
+        attrs={**(attrs or {}), **georef_attrs(plan)},
+        units=units,
+    )
     if plan.crs is None:
         ds = _plain_coordinate_attrs(ds, mapping, axis_units)
         if mapping.log_x:

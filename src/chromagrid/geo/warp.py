@@ -15,6 +15,7 @@ Two kinds of source mapping:
 Values are never invented by default: ``nearest`` resampling; NaN is no data
 on both sides, and target cells outside the figure's footprint are NaN.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,20 @@ from pyproj import CRS, Transformer
 from chromagrid.errors import ChromagridError
 
 #: Resampling methods (rasterio.enums.Resampling names) a user may choose.
-RESAMPLING_METHODS = ("nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode",
-                      "min", "max", "med", "q1", "q3")
+RESAMPLING_METHODS = (
+    "nearest",
+    "bilinear",
+    "cubic",
+    "cubic_spline",
+    "lanczos",
+    "average",
+    "mode",
+    "min",
+    "max",
+    "med",
+    "q1",
+    "q3",
+)
 #: When neither side has a CRS, GDAL still wants one: the same placeholder on both sides means no reprojection.
 _PLACEHOLDER_CRS = "EPSG:3857"
 
@@ -64,14 +77,21 @@ def _to_crs(points: np.ndarray, src_crs: CRS | None, dst_crs: CRS | None) -> np.
     x, y = Transformer.from_crs(src_crs, dst_crs, always_xy=True).transform(points[:, 0], points[:, 1])
     out = np.column_stack([x, y])
     if not np.isfinite(out).all():
-        raise WarpError(f"the figure's footprint does not fit in the target CRS {dst_crs.to_string()}; "
-                        "choose a target_crs that covers the figure's area")
+        raise WarpError(
+            f"the figure's footprint does not fit in the target CRS {dst_crs.to_string()}; "
+            "choose a target_crs that covers the figure's area"
+        )
     return out
 
 
-def target_grid(forward: Callable[[np.ndarray], np.ndarray], width: int, height: int,
-                src_crs: CRS | None, dst_crs: CRS | None,
-                resolution: float | tuple[float, float] | None = None) -> TargetGrid:
+def target_grid(
+    forward: Callable[[np.ndarray], np.ndarray],
+    width: int,
+    height: int,
+    src_crs: CRS | None,
+    dst_crs: CRS | None,
+    resolution: float | tuple[float, float] | None = None,
+) -> TargetGrid:
     """The regular grid that covers a box's footprint.
 
     Parameters
@@ -107,22 +127,31 @@ def target_grid(forward: Callable[[np.ndarray], np.ndarray], width: int, height:
     bottom, top = math.floor(ymin / dy) * dy, math.ceil(ymax / dy) * dy
     nx, ny = max(1, round((right - left) / dx)), max(1, round((top - bottom) / dy))
     if nx * ny > 20 * max(width * height, 1) + 1_000_000:
-        raise WarpError(f"resolution {resolution}: the target grid would have {nx}x{ny} cells for a "
-                        f"{width}x{height}-pixel figure; choose a coarser resolution (in target CRS units)")
+        raise WarpError(
+            f"resolution {resolution}: the target grid would have {nx}x{ny} cells for a "
+            f"{width}x{height}-pixel figure; choose a coarser resolution (in target CRS units)"
+        )
     return TargetGrid(Affine(dx, 0.0, left, 0.0, -dy, top), int(nx), int(ny), dst_crs)
 
 
-def _geolocation(forward: Callable[[np.ndarray], np.ndarray], width: int, height: int,
-                 src_crs: CRS | None, dst_crs: CRS | None) -> np.ndarray:
+def _geolocation(
+    forward: Callable[[np.ndarray], np.ndarray], width: int, height: int, src_crs: CRS | None, dst_crs: CRS | None
+) -> np.ndarray:
     """(2, H, W) map coordinates, in the target CRS, of each box pixel's top-left corner (GDAL's convention)."""
     cols, rows = np.meshgrid(np.arange(width, dtype=float), np.arange(height, dtype=float))
     world = _to_crs(forward(np.column_stack([cols.ravel(), rows.ravel()])), src_crs, dst_crs)
     return np.stack([world[:, 0].reshape(height, width), world[:, 1].reshape(height, width)])
 
 
-def warp_arrays(arrays: list[np.ndarray], grid: TargetGrid, src_crs: CRS | None, *,
-                affine: Affine | None = None, forward: Callable[[np.ndarray], np.ndarray] | None = None,
-                resampling: str = "nearest") -> list[np.ndarray]:
+def warp_arrays(
+    arrays: list[np.ndarray],
+    grid: TargetGrid,
+    src_crs: CRS | None,
+    *,
+    affine: Affine | None = None,
+    forward: Callable[[np.ndarray], np.ndarray] | None = None,
+    resampling: str = "nearest",
+) -> list[np.ndarray]:
     """Warp box arrays (float, NaN = no data) onto ``grid`` with GDAL (rasterio.warp.reproject).
 
     An affine mapping without reprojection is handed to GDAL as the source
@@ -163,15 +192,25 @@ def warp_arrays(arrays: list[np.ndarray], grid: TargetGrid, src_crs: CRS | None,
     height, width = arrays[0].shape
     same_crs = src_crs is None or src_crs.equals(grid.crs)
     # rasterio takes these two transforms for "not georeferenced" and drops them
-    plain = affine is not None and any(affine.almost_equals(t, precision=1e-12) for t in
-                                       (Affine.identity(), Affine(1.0, 0.0, 0.0, 0.0, -1.0, 0.0)))
+    plain = affine is not None and any(
+        affine.almost_equals(t, precision=1e-12) for t in (Affine.identity(), Affine(1.0, 0.0, 0.0, 0.0, -1.0, 0.0))
+    )
     if affine is not None and same_crs and not plain:
         crs = RioCRS.from_wkt((grid.crs or CRS.from_user_input(_PLACEHOLDER_CRS)).to_wkt())
         source = {"src_transform": affine, "src_crs": crs}
     else:
-        mapping = forward if forward is not None else (
-            lambda p: np.column_stack([affine.a * p[:, 0] + affine.b * p[:, 1] + affine.c,
-                                       affine.d * p[:, 0] + affine.e * p[:, 1] + affine.f]))
+        mapping = (
+            forward
+            if forward is not None
+            else (
+                lambda p: np.column_stack(
+                    [
+                        affine.a * p[:, 0] + affine.b * p[:, 1] + affine.c,
+                        affine.d * p[:, 0] + affine.e * p[:, 1] + affine.f,
+                    ]
+                )
+            )
+        )
         # coordinates already in the target CRS: GDAL reprojects nothing (a placeholder CRS, free of axis-order
         # questions, on both sides)
         crs = RioCRS.from_user_input(_PLACEHOLDER_CRS)
@@ -179,8 +218,15 @@ def warp_arrays(arrays: list[np.ndarray], grid: TargetGrid, src_crs: CRS | None,
     out = []
     for array in arrays:
         dest = np.full((grid.height, grid.width), np.nan, dtype=np.float32)
-        reproject(np.ascontiguousarray(array, dtype=np.float32), dest, src_nodata=np.nan,
-                  dst_transform=grid.transform, dst_crs=crs, dst_nodata=np.nan,
-                  resampling=Resampling[resampling], **source)
+        reproject(
+            np.ascontiguousarray(array, dtype=np.float32),
+            dest,
+            src_nodata=np.nan,
+            dst_transform=grid.transform,
+            dst_crs=crs,
+            dst_nodata=np.nan,
+            resampling=Resampling[resampling],
+            **source,
+        )
         out.append(dest)
     return out

@@ -18,6 +18,7 @@ each cell) print every cell's value. :func:`read_cell_texts` reads them with the
 the rounding of the printed decimals and for a printed scale factor (percent, x100, ...).
 :func:`values_from_text` gives the printed numbers where legible and the colour values elsewhere.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,8 +30,16 @@ import numpy as np
 
 from chromagrid.find.ocr import TextBox, parse_number, read_text
 
-__all__ = ["CellTexts", "read_cell_texts", "reconcile", "values_from_text", "printed_unit", "printed_decimals",
-           "detect_scale_factor", "estimate_text_height"]
+__all__ = [
+    "CellTexts",
+    "read_cell_texts",
+    "reconcile",
+    "values_from_text",
+    "printed_unit",
+    "printed_decimals",
+    "detect_scale_factor",
+    "estimate_text_height",
+]
 
 #: Ink height (pixels, after scaling) the digits are brought to before OCR.
 TARGET_INK_PX = 22.0
@@ -108,9 +117,16 @@ class CellTexts:
         with_text = int(sum(1 for t in self.texts.ravel() if str(t)))
         dec = Counter(str(d) for d in self.decimals()[legible].tolist())
         conf = float(self.confidence[legible].mean()) if n_legible else 0.0
-        return {"cells": n, "rows": int(self.shape[0]), "cols": int(self.shape[1]), "with_text": with_text,
-                "legible": n_legible, "legible_share": round(n_legible / n, 4) if n else 0.0,
-                "decimals": dict(sorted(dec.items())), "mean_confidence": round(conf, 4)}
+        return {
+            "cells": n,
+            "rows": int(self.shape[0]),
+            "cols": int(self.shape[1]),
+            "with_text": with_text,
+            "legible": n_legible,
+            "legible_share": round(n_legible / n, 4) if n else 0.0,
+            "decimals": dict(sorted(dec.items())),
+            "mean_confidence": round(conf, 4),
+        }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -323,8 +339,10 @@ def _pieces(line: TextBox, boxes: np.ndarray) -> list[tuple[int, int, str, float
         first = _cells_of(boxes, bx0 + 1.0, cy)
         last = _cells_of(boxes, bx1 - 1.0, cy)
         if first is not None and last is not None and first[0] == last[0] and last[1] - first[1] + 1 == len(words):
-            return [(first[0], first[1] + i, w, line.confidence, float(boxes[first[0], first[1] + i, 0]))
-                    for i, w in enumerate(words)]
+            return [
+                (first[0], first[1] + i, w, line.confidence, float(boxes[first[0], first[1] + i, 0]))
+                for i, w in enumerate(words)
+            ]
     return [(r, c, line.text, line.confidence, (bx0 + bx1) / 2.0)]
 
 
@@ -388,8 +406,9 @@ def _normalised_canvas(rgb: np.ndarray, boxes: np.ndarray, cells: list[tuple[int
     return canvas
 
 
-def _ocr_cells(rgb: np.ndarray, boxes: np.ndarray, cells: set[tuple[int, int]] | None, scale: float,
-               limit: int) -> dict[tuple[int, int], tuple[str, float]]:
+def _ocr_cells(
+    rgb: np.ndarray, boxes: np.ndarray, cells: set[tuple[int, int]] | None, scale: float, limit: int
+) -> dict[tuple[int, int], tuple[str, float]]:
     """Read the tiles holding ``cells`` (all when None) and assign the lines to those cells."""
     out: dict[tuple[int, int], tuple[str, float]] = {}
     for r0, r1, c0, c1 in plan_tiles(boxes, scale, limit):
@@ -420,8 +439,14 @@ def _better(old: tuple[str, float] | None, new: tuple[str, float]) -> bool:
     return new[1] > old[1]
 
 
-def read_cell_texts(rgb: np.ndarray, cell_boxes: np.ndarray, *, scale: float | None = None,
-                    second_pass: bool = True, tile_px: int = MAX_TILE_PX) -> CellTexts:
+def read_cell_texts(
+    rgb: np.ndarray,
+    cell_boxes: np.ndarray,
+    *,
+    scale: float | None = None,
+    second_pass: bool = True,
+    tile_px: int = MAX_TILE_PX,
+) -> CellTexts:
     """Read the number printed in every cell of a heat map.
 
     Parameters
@@ -472,12 +497,18 @@ def read_cell_texts(rgb: np.ndarray, cell_boxes: np.ndarray, *, scale: float | N
 
     readings = _ocr_cells(img, boxes, None, s, tile_px)
     if second_pass:
-        retry = {(r, c) for r in range(boxes.shape[0]) for c in range(boxes.shape[1])
-                 if (r, c) not in readings or _parse_cell(readings[r, c][0]) is None
-                 or readings[r, c][1] < RETRY_CONFIDENCE}
+        retry = {
+            (r, c)
+            for r in range(boxes.shape[0])
+            for c in range(boxes.shape[1])
+            if (r, c) not in readings or _parse_cell(readings[r, c][0]) is None or readings[r, c][1] < RETRY_CONFIDENCE
+        }
         grey = _grey(img)
-        retry = {cell for cell in retry if _ink(grey[slice(*_inner(boxes[cell])[1::2]),
-                                                     slice(*_inner(boxes[cell])[0::2])]).any()}
+        retry = {
+            cell
+            for cell in retry
+            if _ink(grey[slice(*_inner(boxes[cell])[1::2]), slice(*_inner(boxes[cell])[0::2])]).any()
+        }
         if retry:
             canvas = _normalised_canvas(img, boxes, sorted(retry))
             for cell, reading in _ocr_cells(canvas, boxes, retry, s, tile_px).items():
@@ -503,8 +534,13 @@ def _to_cell_texts(readings: dict[tuple[int, int], tuple[str, float]], shape: tu
 # Comparing with the colours
 
 
-def detect_scale_factor(colour_values: np.ndarray, printed: np.ndarray, span: float, tolerance: float = 0.02,
-                        units: np.ndarray | None = None) -> float:
+def detect_scale_factor(
+    colour_values: np.ndarray,
+    printed: np.ndarray,
+    span: float,
+    tolerance: float = 0.02,
+    units: np.ndarray | None = None,
+) -> float:
     """The factor the numbers were printed with (printed = value * factor), from :data:`SCALE_FACTORS`.
 
     Each factor is scored by the cells it makes agree (within ``tolerance * span`` plus half a printed
@@ -571,16 +607,35 @@ def reconcile(colour_values: np.ndarray, texts: CellTexts, span: float, toleranc
     allowed = tolerance * abs(span) + 0.5 * np.nan_to_num(units, nan=0.0) / factor
     diff = np.abs(colour - printed / factor)
     bad = both & (diff > allowed * (1 + 1e-9))
-    disagree = [{"row": int(r), "col": int(c), "colour": float(colour[r, c]), "text": float(printed[r, c]),
-                 "raw": str(texts.texts[r, c])} for r, c in np.argwhere(bad)]
+    disagree = [
+        {
+            "row": int(r),
+            "col": int(c),
+            "colour": float(colour[r, c]),
+            "text": float(printed[r, c]),
+            "raw": str(texts.texts[r, c]),
+        }
+        for r, c in np.argwhere(bad)
+    ]
     dec = Counter(texts.decimals()[texts.legible].tolist()).most_common(1)
-    return {"disagree": disagree, "agree": int((both & ~bad).sum()), "compared": int(both.sum()),
-            "legible": int(texts.legible.sum()), "scale_factor": float(factor),
-            "decimals": int(dec[0][0]) if dec else None}
+    return {
+        "disagree": disagree,
+        "agree": int((both & ~bad).sum()),
+        "compared": int(both.sum()),
+        "legible": int(texts.legible.sum()),
+        "scale_factor": float(factor),
+        "decimals": int(dec[0][0]) if dec else None,
+    }
 
 
-def values_from_text(colour_values: np.ndarray, texts: CellTexts, *, scale_factor: float | None = 1.0,
-                     span: float | None = None, max_disagreement: float | None = None) -> np.ndarray:
+def values_from_text(
+    colour_values: np.ndarray,
+    texts: CellTexts,
+    *,
+    scale_factor: float | None = 1.0,
+    span: float | None = None,
+    max_disagreement: float | None = None,
+) -> np.ndarray:
     """The printed number where legible, else the colour value.
 
     Parameters
@@ -609,8 +664,11 @@ def values_from_text(colour_values: np.ndarray, texts: CellTexts, *, scale_facto
     if span is None:
         finite = colour[np.isfinite(colour)]
         span = float(finite.max() - finite.min()) if finite.size else 0.0
-    factor = (detect_scale_factor(colour, texts.values, span, units=texts.units()) if scale_factor is None
-              else float(scale_factor))
+    factor = (
+        detect_scale_factor(colour, texts.values, span, units=texts.units())
+        if scale_factor is None
+        else float(scale_factor)
+    )
     printed = texts.values / factor
     take = np.isfinite(printed)
     if max_disagreement is not None and span > 0:

@@ -48,6 +48,7 @@ end of this module).
 The public function ``chromagrid.cells("heatmap.png", cmap="rocket", vmin=0, vmax=1)``
 is :func:`chromagrid.pipeline.cells`, which reads the file and calls this stage.
 """
+
 from __future__ import annotations
 
 import csv
@@ -114,7 +115,7 @@ def uniform_share(lab: np.ndarray, tol: float) -> np.ndarray:
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             if dy or dx:
-                shifted = padded[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
+                shifted = padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
                 count += delta_e(lab, shifted) <= tol
     return count / 9.0
 
@@ -163,8 +164,8 @@ def _uniform_runs(lab: np.ndarray, axis: int, tol: float, share: float = 0.8):
 
     Returns a list of (start, stop, median Lab colour) runs.
     """
-    med = np.median(lab, axis=axis)                          # (W, 3) for axis=0
-    close = delta_e(lab, np.expand_dims(med, axis)) <= tol   # (H, W)
+    med = np.median(lab, axis=axis)  # (W, 3) for axis=0
+    close = delta_e(lab, np.expand_dims(med, axis)) <= tol  # (H, W)
     uniform = close.mean(axis=axis) >= share
     return [(a, b, np.median(med[a:b], axis=0)) for a, b in _runs(uniform)]
 
@@ -243,9 +244,9 @@ def _runs_ring(keep_x, keep_y, h: int, w: int) -> np.ndarray:
     """Pixels within one pixel of a line run (its antialiased edges)."""
     ring = np.zeros((h, w), bool)
     for a, b in keep_x:
-        ring[:, max(a - 1, 0):b + 1] = True
+        ring[:, max(a - 1, 0) : b + 1] = True
     for a, b in keep_y:
-        ring[max(a - 1, 0):b + 1, :] = True
+        ring[max(a - 1, 0) : b + 1, :] = True
     return ring
 
 
@@ -275,8 +276,8 @@ def boundary_evidence(lab: np.ndarray, usable: np.ndarray, lines: np.ndarray, th
     col = np.arange(w)
     last = np.maximum.accumulate(np.where(usable, col, -1), axis=1)
     first = np.minimum.accumulate(np.where(usable, col, w)[:, ::-1], axis=1)[:, ::-1]
-    a = last[:, :-1]                 # last usable pixel left of edge k (k = 1..w-1)
-    b = first[:, 1:]                 # first usable pixel right of edge k
+    a = last[:, :-1]  # last usable pixel left of edge k (k = 1..w-1)
+    b = first[:, 1:]  # first usable pixel right of edge k
     ok = (a >= 0) & (b < w)
     rows = np.arange(h)[:, None]
     ai, bi = np.clip(a, 0, w - 1), np.clip(b, 0, w - 1)
@@ -316,8 +317,7 @@ def tooth_heights(evidence: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return np.maximum(e0, e1)
 
 
-def comb_scores(evidence: np.ndarray, length: int, counts, slack: float = 2.0, step: float = 0.5,
-                margin: float = 0.02):
+def comb_scores(evidence: np.ndarray, length: int, counts, slack: float = 2.0, step: float = 0.5, margin: float = 0.02):
     """Excess evidence of an equal comb of n cells over the box, for each n in ``counts``.
 
     Each interior tooth collects the evidence at the pixel edges around it,
@@ -356,9 +356,9 @@ def _peak_position(evidence: np.ndarray, guess: float, radius: float) -> tuple[f
     hi = min(int(np.ceil(guess + radius)), evidence.size - 1)
     if hi < lo:
         return guess, 0.0
-    k = lo + int(np.argmax(evidence[lo:hi + 1]))
+    k = lo + int(np.argmax(evidence[lo : hi + 1]))
     a, b = max(k - 1, 0), min(k + 1, evidence.size - 1)
-    wts = evidence[a:b + 1]
+    wts = evidence[a : b + 1]
     if wts.sum() <= 0:
         return guess, 0.0
     return float(np.sum(np.arange(a, b + 1) * wts) / wts.sum()), float(evidence[k])
@@ -409,8 +409,14 @@ def strong_peaks(evidence: np.ndarray, level: float = 0.5, merge: int = 3) -> np
     return np.array([_peak_position(evidence, k, 1)[0] for k in kept])
 
 
-def fit_axis(evidence: np.ndarray, length: int, n: int | None = None, min_cell: float = 2.0,
-             slack: float = 2.0, allow_unequal: bool = True) -> AxisFit:
+def fit_axis(
+    evidence: np.ndarray,
+    length: int,
+    n: int | None = None,
+    min_cell: float = 2.0,
+    slack: float = 2.0,
+    allow_unequal: bool = True,
+) -> AxisFit:
     """Cell boundaries along one axis from its boundary evidence.
 
     Parameters
@@ -452,7 +458,7 @@ def fit_axis(evidence: np.ndarray, length: int, n: int | None = None, min_cell: 
         peaks = strong_peaks(evidence)
         cell = (edges[-1] - edges[0]) / n_best
         tol = max(2.5, 0.15 * cell, slack + 0.5)  # a gridline's two edges lie half its width off
-        margin = max(slack + 1, 0.5 * cell)      # an inexact box's own edge is no boundary
+        margin = max(slack + 1, 0.5 * cell)  # an inexact box's own edge is no boundary
         interior = peaks[(peaks > margin) & (peaks < length - margin)]
         off = [p for p in interior if np.min(np.abs(edges - p)) > tol]
         teeth = tooth_heights(evidence, edges[1:-1])
@@ -523,8 +529,12 @@ class CellGrid:
     @property
     def box(self) -> tuple[int, int, int, int]:
         """The grid's outer box, rounded to whole pixels (x1, y1 exclusive)."""
-        return (int(np.floor(self.x_edges[0] + 0.5)), int(np.floor(self.y_edges[0] + 0.5)),
-                int(np.floor(self.x_edges[-1] + 0.5)), int(np.floor(self.y_edges[-1] + 0.5)))
+        return (
+            int(np.floor(self.x_edges[0] + 0.5)),
+            int(np.floor(self.y_edges[0] + 0.5)),
+            int(np.floor(self.x_edges[-1] + 0.5)),
+            int(np.floor(self.y_edges[-1] + 0.5)),
+        )
 
     def cell_boxes(self) -> np.ndarray:
         """(nrows, ncols, 4) int pixel box (x0, y0, x1, y1; x1, y1 exclusive) of every cell."""
@@ -546,15 +556,25 @@ class CellGrid:
             "box": list(self.box),
             "x_edges": [round(float(v), 2) for v in self.x_edges],
             "y_edges": [round(float(v), 2) for v in self.y_edges],
-            "gridlines": None if not self.lines.found else {
-                "color": list(self.lines.color), "x_width": self.lines.x_width, "y_width": self.lines.y_width},
+            "gridlines": None
+            if not self.lines.found
+            else {"color": list(self.lines.color), "x_width": self.lines.x_width, "y_width": self.lines.y_width},
             "score": [round(s, 3) for s in self.score],
         }
 
 
-def detect_grid(rgb: np.ndarray, decoded: Decoded, box, rows: int | None = None, cols: int | None = None,
-                min_cell: float = 2.0, lab: np.ndarray | None = None, allow_unequal: bool = True,
-                min_contrast: float = 2.0, background=None) -> CellGrid:
+def detect_grid(
+    rgb: np.ndarray,
+    decoded: Decoded,
+    box,
+    rows: int | None = None,
+    cols: int | None = None,
+    min_cell: float = 2.0,
+    lab: np.ndarray | None = None,
+    allow_unequal: bool = True,
+    min_contrast: float = 2.0,
+    background=None,
+) -> CellGrid:
     """Find the grid of cells in a box.
 
     Parameters
@@ -609,13 +629,17 @@ def detect_grid(rgb: np.ndarray, decoded: Decoded, box, rows: int | None = None,
         lab_x = uniform_filter1d(weighted, 5, axis=0)
         lab_y = uniform_filter1d(weighted, 5, axis=1)
     ex = boundary_evidence(lab_x, usable, lines.mask, max(3.0, 4.0 * noise_level(lab_x)))
-    ey = boundary_evidence(lab_y.transpose(1, 0, 2), usable.T, lines.mask.T,
-                           max(3.0, 4.0 * noise_level(lab_y.transpose(1, 0, 2))))
+    ey = boundary_evidence(
+        lab_y.transpose(1, 0, 2), usable.T, lines.mask.T, max(3.0, 4.0 * noise_level(lab_y.transpose(1, 0, 2)))
+    )
     slack = 2.0 + 0.5 * max(lines.x_width, lines.y_width)
     fx = fit_axis(ex, w, cols, min_cell, slack, allow_unequal)
     fy = fit_axis(ey, h, rows, min_cell, slack, allow_unequal)
-    weak = [what for fit, n, what in ((fx, cols, "columns"), (fy, rows, "rows"))
-            if n is None and len(fit.edges) > 2 and fit.score < min_contrast]
+    weak = [
+        what
+        for fit, n, what in ((fx, cols, "columns"), (fy, rows, "rows"))
+        if n is None and len(fit.edges) > 2 and fit.score < min_contrast
+    ]
     single = [what for fit, n, what in ((fx, cols, "columns"), (fy, rows, "rows")) if n is None and len(fit.edges) == 2]
     if weak or len(single) == 2:
         what = " and ".join(weak or single)
@@ -624,9 +648,16 @@ def detect_grid(rgb: np.ndarray, decoded: Decoded, box, rows: int | None = None,
             f"no grid of cells found in box {list(box)}: no lattice of colour changes for the {what} (tried "
             f"{fx.tried} along x and {fy.tried} along y, excluding "
             f"{'gridlines' if lines.found else 'gridlines (none found)'} and text; contrast {best}, "
-            f"{min_contrast:g} needed); give the numbers of cells with --rows and --cols")
-    return CellGrid(x_edges=fx.edges + x0, y_edges=fy.edges + y0, uniform=fx.uniform and fy.uniform,
-                    lines=lines, score=(fx.score, fy.score), tried=(fx.tried, fy.tried))
+            f"{min_contrast:g} needed); give the numbers of cells with --rows and --cols"
+        )
+    return CellGrid(
+        x_edges=fx.edges + x0,
+        y_edges=fy.edges + y0,
+        uniform=fx.uniform and fy.uniform,
+        lines=lines,
+        score=(fx.score, fy.score),
+        tried=(fx.tried, fy.tried),
+    )
 
 
 # --------------------------------------------------------------------------- values per cell
@@ -683,13 +714,23 @@ def robust_centre(u: np.ndarray, trim: float = 0.2) -> float:
     """
     u = np.sort(u)
     k = int(trim * u.size)
-    return float(u[k:u.size - k].mean()) if u.size - 2 * k > 0 else float(np.median(u))
+    return float(u[k : u.size - k].mean()) if u.size - 2 * k > 0 else float(np.median(u))
 
 
-def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
-                background=None, min_pixels: int = 3, margin: float = 0.1,
-                lab: np.ndarray | None = None, dominant_tol: float = 0.03, noisy: bool | None = None,
-                chroma_weight: float = None) -> CellValues:
+def cell_values(
+    rgb: np.ndarray,
+    decoded: Decoded,
+    grid: CellGrid,
+    box,
+    scale,
+    background=None,
+    min_pixels: int = 3,
+    margin: float = 0.1,
+    lab: np.ndarray | None = None,
+    dominant_tol: float = 0.03,
+    noisy: bool | None = None,
+    chroma_weight: float = None,
+) -> CellValues:
     """One robust value per cell.
 
     Parameters
@@ -744,10 +785,14 @@ def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
     dist = np.full((nr, nc), np.nan)
     status = np.zeros((nr, nc), np.uint8)
     bg_lab = to_lab(np.asarray(background, np.uint8).reshape(1, 3))[0] if background is not None else None
-    rows = [_interior(grid.y_edges[r] - y0, grid.y_edges[r + 1] - y0, margin, grid.lines.y_width, rgb.shape[0])
-            for r in range(nr)]
-    cols = [_interior(grid.x_edges[c] - x0, grid.x_edges[c + 1] - x0, margin, grid.lines.x_width, rgb.shape[1])
-            for c in range(nc)]
+    rows = [
+        _interior(grid.y_edges[r] - y0, grid.y_edges[r + 1] - y0, margin, grid.lines.y_width, rgb.shape[0])
+        for r in range(nr)
+    ]
+    cols = [
+        _interior(grid.x_edges[c] - x0, grid.x_edges[c + 1] - x0, margin, grid.lines.x_width, rgb.shape[1])
+        for c in range(nc)
+    ]
     for r, (r0, r1) in enumerate(rows):
         for c, (c0, c1) in enumerate(cols):
             if r1 <= r0 or c1 <= c0:
@@ -755,8 +800,7 @@ def cell_values(rgb: np.ndarray, decoded: Decoded, grid: CellGrid, box, scale,
                 continue
             window = (slice(r0, r1), slice(c0, c1))
             use = usable_all[window]
-            if bg_lab is not None and _shows_background(lab[window], decoded.distance[window], ~lines[window],
-                                                        bg_lab):
+            if bg_lab is not None and _shows_background(lab[window], decoded.distance[window], ~lines[window], bg_lab):
                 status[r, c] = CELL_BACKGROUND
                 continue
             u = position[window][use]
@@ -784,7 +828,7 @@ def _trimmed_mean_rows(x: np.ndarray, trim: float = 0.2) -> np.ndarray:
     """Per-channel mean of the middle ``1 - 2 trim`` share of the rows of x (N, 3)."""
     x = np.sort(x, axis=0)
     k = int(trim * len(x))
-    return x[k:len(x) - k].mean(axis=0) if len(x) - 2 * k > 0 else np.median(x, axis=0)
+    return x[k : len(x) - k].mean(axis=0) if len(x) - 2 * k > 0 else np.median(x, axis=0)
 
 
 def _table_in_image(scale, rgb: np.ndarray):
@@ -928,8 +972,7 @@ class CellsResult:
             "cells_with_value": int(finite.sum()),
             "cells_too_few_pixels": self.n_empty,
             "cells_background": self.n_background,
-            "distance": {"p50": float(np.median(d)) if d.size else None,
-                         "max": float(d.max()) if d.size else None},
+            "distance": {"p50": float(np.median(d)) if d.size else None, "max": float(d.max()) if d.size else None},
             "outputs": [str(p) for p in self.outputs],
             **({"annotations": self.annotations} if self.annotations is not None else {}),
         }
@@ -938,20 +981,24 @@ class CellsResult:
         """Everything for the JSON report: box, grid, per-cell values, pixel counts and colour distances."""
 
         def listed(a, digits=None):
-            return [[None if not np.isfinite(v) else (round(float(v), digits) if digits else float(v)) for v in row]
-                    for row in np.asarray(a, float)]
+            return [
+                [None if not np.isfinite(v) else (round(float(v), digits) if digits else float(v)) for v in row]
+                for row in np.asarray(a, float)
+            ]
 
         out = self.summary()
-        out.update({
-            "scale": self.scale.describe(),
-            "region": self.region.describe() if self.region is not None else {"box": list(self.given_box)},
-            "grid": self.grid.describe(),
-            "values": listed(self.cells.values),
-            "pixel_counts": self.cells.n_pixels.tolist(),
-            "distances": listed(self.cells.distance, 3),
-            "status": [[("ok", "too few pixels", "background")[int(s)] for s in row] for row in self.cells.status],
-            "cell_boxes": self.cell_boxes.tolist(),
-        })
+        out.update(
+            {
+                "scale": self.scale.describe(),
+                "region": self.region.describe() if self.region is not None else {"box": list(self.given_box)},
+                "grid": self.grid.describe(),
+                "values": listed(self.cells.values),
+                "pixel_counts": self.cells.n_pixels.tolist(),
+                "distances": listed(self.cells.distance, 3),
+                "status": [[("ok", "too few pixels", "background")[int(s)] for s in row] for row in self.cells.status],
+                "cell_boxes": self.cell_boxes.tolist(),
+            }
+        )
         return out
 
 
@@ -975,10 +1022,22 @@ def cell_max_distance(max_distance: float, noise: float) -> float:
     return float(min(max(max_distance, 25.0), max_distance + 2.0 * noise))
 
 
-def measure_cells(rgb: np.ndarray, scale, *, box=None, rows: int | None = None, cols: int | None = None,
-                  max_distance: float | None = None, opaque: np.ndarray | None = None, min_pixels: int = 3,
-                  row_labels=None, col_labels=None, exclude=(), allow_unequal: bool = True,
-                  source: str | None = None) -> CellsResult:
+def measure_cells(
+    rgb: np.ndarray,
+    scale,
+    *,
+    box=None,
+    rows: int | None = None,
+    cols: int | None = None,
+    max_distance: float | None = None,
+    opaque: np.ndarray | None = None,
+    min_pixels: int = 3,
+    row_labels=None,
+    col_labels=None,
+    exclude=(),
+    allow_unequal: bool = True,
+    source: str | None = None,
+) -> CellsResult:
     """Find the cells of a heat map and measure one value per cell (arrays in, result out).
 
     Parameters
@@ -1029,38 +1088,64 @@ def measure_cells(rgb: np.ndarray, scale, *, box=None, rows: int | None = None, 
     x0, y0, x1, y1 = (int(v) for v in box)
     for n, size, what in ((rows, y1 - y0, "rows"), (cols, x1 - x0, "cols")):
         if n is not None and n > size:
-            raise CellsError(f"{where}{n} {what} is more cells than the box {[x0, y0, x1, y1]} has pixels "
-                             f"({size}); give fewer --{what} or a bigger --box")
+            raise CellsError(
+                f"{where}{n} {what} is more cells than the box {[x0, y0, x1, y1]} has pixels "
+                f"({size}); give fewer --{what} or a bigger --box"
+            )
     sub = rgb[y0:y1, x0:x1]
     lab = lab_pixels(sub)
     if given_distance is None:  # JPEG noise moves cell colours off the scale: allow for it
         max_distance = cell_max_distance(max_distance, noise_level(lab))
     decoded = decode(sub, scale, max_distance, opaque[y0:y1, x0:x1] if opaque is not None else None)
     if not decoded.valid.any():
-        raise CellsError(f"{where}box {[x0, y0, x1, y1]} holds no pixel within delta E {max_distance:g} of the "
-                         f"colour scale '{scale.name}'; check the box, the colormap (or its reversal _r) and "
-                         "the range")
+        raise CellsError(
+            f"{where}box {[x0, y0, x1, y1]} holds no pixel within delta E {max_distance:g} of the "
+            f"colour scale '{scale.name}'; check the box, the colormap (or its reversal _r) and "
+            "the range"
+        )
     try:
-        grid = detect_grid(sub, decoded, (x0, y0, x1, y1), rows, cols, lab=lab, allow_unequal=allow_unequal,
-                           background=background)
+        grid = detect_grid(
+            sub, decoded, (x0, y0, x1, y1), rows, cols, lab=lab, allow_unequal=allow_unequal, background=background
+        )
     except GridNotFoundError as e:
         raise GridNotFoundError(f"{where}{e}") from None
-    values = cell_values(sub, decoded, grid, (x0, y0, x1, y1), scale, background=background,
-                         min_pixels=min_pixels, lab=lab)
+    values = cell_values(
+        sub, decoded, grid, (x0, y0, x1, y1), scale, background=background, min_pixels=min_pixels, lab=lab
+    )
     nr, nc = grid.shape
     x_px = 0.5 * (grid.x_edges[:-1] + grid.x_edges[1:])
     y_px = 0.5 * (grid.y_edges[:-1] + grid.y_edges[1:])
     matrix = xr.DataArray(
-        values.values, dims=("row", "col"), name="value",
-        coords={"row": _labels(row_labels, nr, "row"), "col": _labels(col_labels, nc, "col"),
-                "y_px": ("row", y_px), "x_px": ("col", x_px)},
-        attrs={"long_name": "value of each cell, from the median-like centre of its interior pixels",
-               "colormap": scale.name, "norm": scale.norm, "vmin": scale.vmin, "vmax": scale.vmax})
+        values.values,
+        dims=("row", "col"),
+        name="value",
+        coords={
+            "row": _labels(row_labels, nr, "row"),
+            "col": _labels(col_labels, nc, "col"),
+            "y_px": ("row", y_px),
+            "x_px": ("col", x_px),
+        },
+        attrs={
+            "long_name": "value of each cell, from the median-like centre of its interior pixels",
+            "colormap": scale.name,
+            "norm": scale.norm,
+            "vmin": scale.vmin,
+            "vmax": scale.vmax,
+        },
+    )
     matrix["y_px"].attrs.update(long_name="image row of the cell's centre", units="pixel")
     matrix["x_px"].attrs.update(long_name="image column of the cell's centre", units="pixel")
-    return CellsResult(matrix=matrix, cell_boxes=grid.cell_boxes(), box=grid.box, grid=grid, cells=values,
-                       scale=scale, region=region, given_box=None if region is not None else (x0, y0, x1, y1),
-                       source=source)
+    return CellsResult(
+        matrix=matrix,
+        cell_boxes=grid.cell_boxes(),
+        box=grid.box,
+        grid=grid,
+        cells=values,
+        scale=scale,
+        region=region,
+        given_box=None if region is not None else (x0, y0, x1, y1),
+        source=source,
+    )
 
 
 def native_grid(rgb_box: np.ndarray, decoded: Decoded, scale, box, min_pixels: int = 1):
@@ -1119,20 +1204,31 @@ def write_matrix(result: CellsResult, path, attrs: dict | None = None) -> Path:
                 for label, row in zip(m["row"].values, values):
                     writer.writerow(([str(label)] if labelled_rows else []) + [_number(v) for v in row])
         else:
-            ds = xr.Dataset({"value": m.astype(np.float64),
-                             "n_pixels": (("row", "col"), result.cells.n_pixels.astype(np.int32)),
-                             "distance": (("row", "col"), result.cells.distance.astype(np.float32))})
+            ds = xr.Dataset(
+                {
+                    "value": m.astype(np.float64),
+                    "n_pixels": (("row", "col"), result.cells.n_pixels.astype(np.int32)),
+                    "distance": (("row", "col"), result.cells.distance.astype(np.float32)),
+                }
+            )
             ds["n_pixels"].attrs["long_name"] = "number of interior pixels the cell's value is measured on"
             ds["distance"].attrs.update(long_name="median colour distance (CIE76 delta E) to the scale")
-            ds.attrs.update({k: (v if isinstance(v, (str, int, float)) else json.dumps(v))
-                             for k, v in (attrs or {}).items() if v is not None})
+            ds.attrs.update(
+                {
+                    k: (v if isinstance(v, (str, int, float)) else json.dumps(v))
+                    for k, v in (attrs or {}).items()
+                    if v is not None
+                }
+            )
             ds.attrs["cell_box"] = json.dumps(list(result.box))
             ds.attrs["cell_grid_shape"] = json.dumps(list(result.shape))
             for name in ("row", "col"):
                 if ds[name].dtype == object:
                     ds[name] = ds[name].astype(str)
-            encoding = {"value": {"zlib": True, "_FillValue": np.nan}, "distance": {"zlib": True,
-                                                                                   "_FillValue": np.float32(np.nan)}}
+            encoding = {
+                "value": {"zlib": True, "_FillValue": np.nan},
+                "distance": {"zlib": True, "_FillValue": np.float32(np.nan)},
+            }
             ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding)
     return Path(path)
 
@@ -1172,8 +1268,7 @@ def write_diagnostic(result: CellsResult, rgb: np.ndarray, path) -> Path:
         ax.plot([xe[c], xe[c + 1]], [ye[r + 1], ye[r]], color="magenta", linewidth=lw)
     if result.region is not None and result.region.colorbar is not None:
         cx0, cy0, cx1, cy1 = result.region.colorbar
-        ax.plot([cx0, cx1, cx1, cx0, cx0], [cy0, cy0, cy1, cy1, cy0], color="orange", linewidth=lw,
-                linestyle="--")
+        ax.plot([cx0, cx1, cx1, cx0, cx0], [cy0, cy0, cy1, cy1, cy0], color="orange", linewidth=lw, linestyle="--")
     ax.set_xlim(0, w)
     ax.set_ylim(h, 0)
     ax.axis("off")

@@ -4,6 +4,7 @@ Takes a path; gives an ``H x W x 3`` uint8 array with its opacity
 (:func:`read_image`), and writes any output through a temporary file moved
 into place only on success (:func:`atomic_output`).
 """
+
 from chromagrid.io.files import atomic_output, format_from_suffix
 from chromagrid.io.image import RasterImage, file_sha256, image_size, read_image
 

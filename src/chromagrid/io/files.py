@@ -3,6 +3,7 @@
 Every output of chromagrid goes through :func:`atomic_output`, so a failed run
 never leaves a half-written file or clobbers an existing one.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,7 +24,6 @@ def format_from_suffix(path: str | os.PathLike, formats: dict[str, str], key: st
     if suffix not in formats:
         raise ConfigError(f"{key} {path}: unknown suffix '{suffix}'; use one of {', '.join(sorted(formats))}")
     return formats[suffix]
-
 
 
 @functools.cache
@@ -49,8 +49,10 @@ def atomic_output(path: str | os.PathLike):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as e:
-        raise OutputError(f"{path}: cannot create the output file ({e.strerror or e}); "
-                          "check that its folder can be created and written") from e
+        raise OutputError(
+            f"{path}: cannot create the output file ({e.strerror or e}); "
+            "check that its folder can be created and written"
+        ) from e
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -61,8 +63,10 @@ def atomic_output(path: str | os.PathLike):
     except OSError as e:
         if isinstance(e, OutputError):
             raise
-        raise OutputError(f"{path}: cannot write the output ({e.strerror or e}); nothing was written "
-                          "and an existing file is unchanged") from e
+        raise OutputError(
+            f"{path}: cannot write the output ({e.strerror or e}); nothing was written "
+            "and an existing file is unchanged"
+        ) from e
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -5,6 +5,7 @@ partly transparent pixels (alpha < 255) are marked as no data; EXIF
 orientation is honoured; images over a pixel limit are refused before they are
 decoded (decompression-bomb guard).
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -14,6 +14,7 @@
   it into the JSON-able dict stored in ``Result.checks``, the report and the
   outputs' attributes.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,8 +43,9 @@ def _outside_hull(px: np.ndarray, py: np.ndarray, qx: np.ndarray, qy: np.ndarray
         return np.ones(qx.shape, bool)
 
 
-def reconstruct_at(points: pd.DataFrame, qx: np.ndarray, qy: np.ndarray, method: str = "linear",
-                   outside: str = "nearest") -> np.ndarray:
+def reconstruct_at(
+    points: pd.DataFrame, qx: np.ndarray, qy: np.ndarray, method: str = "linear", outside: str = "nearest"
+) -> np.ndarray:
     """Interpolate the points' values at query coordinates.
 
     Parameters
@@ -82,8 +84,9 @@ def reconstruct_at(points: pd.DataFrame, qx: np.ndarray, qy: np.ndarray, method:
     return out
 
 
-def reconstruct(points: pd.DataFrame, x: np.ndarray, y: np.ndarray, method: str = "linear",
-                outside: str = "nearest") -> np.ndarray:
+def reconstruct(
+    points: pd.DataFrame, x: np.ndarray, y: np.ndarray, method: str = "linear", outside: str = "nearest"
+) -> np.ndarray:
     """Rebuild the (H, W) grid from the points at the grid's coordinates ``x`` (W,) and ``y`` (H,).
 
     See :func:`reconstruct_at` for ``method`` and ``outside``. Returns float32.
@@ -113,8 +116,12 @@ def reconstruction_errors(value: np.ndarray, rebuilt: np.ndarray, value_span: fl
     if err.size == 0:
         stats = dict.fromkeys(("rmse", "mae", "p99", "max_abs"))
     else:
-        stats = {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(err.mean()),
-                 "p99": float(np.percentile(err, 99)), "max_abs": float(err.max())}
+        stats = {
+            "rmse": float(np.sqrt(np.mean(err**2))),
+            "mae": float(err.mean()),
+            "p99": float(np.percentile(err, 99)),
+            "max_abs": float(err.max()),
+        }
     for key, v in stats.items():
         out[key] = v
         out[f"{key}_percent"] = None if v is None else 100.0 * v / value_span
@@ -153,18 +160,20 @@ def colour_round_trip(value: np.ndarray, rgb: np.ndarray, scale: ColorScale) -> 
     image_code = pack_rgb(np.ascontiguousarray(rgb)[valid][None])[0]
     drawn_code = pack_rgb(scale.colors_for(value[valid])[None])[0]
     both = _lab_per_code(np.concatenate([image_code, drawn_code]))
-    delta = np.sqrt(np.sum((both[: image_code.size] - both[image_code.size:]) ** 2, axis=1))
-    return {"delta_e_mean": float(delta.mean()), "delta_e_p95": float(np.percentile(delta, 95)),
-            "delta_e_max": float(delta.max()), "pixels": int(delta.size)}
+    delta = np.sqrt(np.sum((both[: image_code.size] - both[image_code.size :]) ** 2, axis=1))
+    return {
+        "delta_e_mean": float(delta.mean()),
+        "delta_e_p95": float(np.percentile(delta, 95)),
+        "delta_e_max": float(delta.max()),
+        "pixels": int(delta.size),
+    }
 
 
 # --------------------------------------------------------------------------- tolerance and report
 _LIMITS = (
     ("rmse_percent", ("reconstruction", "rmse_percent"), "reconstruction RMSE", "% of the value range"),
-    ("p99_percent", ("reconstruction", "p99_percent"), "99th-percentile reconstruction error",
-     "% of the value range"),
-    ("max_abs_percent", ("reconstruction", "max_abs_percent"), "largest reconstruction error",
-     "% of the value range"),
+    ("p99_percent", ("reconstruction", "p99_percent"), "99th-percentile reconstruction error", "% of the value range"),
+    ("max_abs_percent", ("reconstruction", "max_abs_percent"), "largest reconstruction error", "% of the value range"),
     ("delta_e_mean", ("colour_round_trip", "delta_e_mean"), "mean colour round-trip delta E", ""),
     ("delta_e_p95", ("colour_round_trip", "delta_e_p95"), "95th-percentile colour round-trip delta E", ""),
 )
@@ -185,8 +194,9 @@ def exceeded(checks: dict, tolerance: Tolerance) -> list[str]:
     return messages
 
 
-def build_checks(value: np.ndarray, rebuilt: np.ndarray, rgb: np.ndarray, scale: ColorScale,
-                 reduction, settings: Reduce) -> dict:
+def build_checks(
+    value: np.ndarray, rebuilt: np.ndarray, rgb: np.ndarray, scale: ColorScale, reduction, settings: Reduce
+) -> dict:
     """All checks of one reduction, as JSON-able data.
 
     Parameters
@@ -216,24 +226,35 @@ def build_checks(value: np.ndarray, rebuilt: np.ndarray, rgb: np.ndarray, scale:
         "reduction_ratio": n_points / n_valid if n_valid else None,
         "kept_pixels": reduction.n_kept,
         "noise_pixels": reduction.n_noise,
-        "clustering": {"method": reduction.method, "eps": settings.eps, "min_samples": settings.min_samples,
-                       "gradient_tol": reduction.gradient_tol, "thin": reduction.thin},
-        "reconstruction": {"method": reduction.reconstruct or settings.reconstruct, "outside": settings.outside,
-                           **reconstruction_errors(value, rebuilt, span)},
+        "clustering": {
+            "method": reduction.method,
+            "eps": settings.eps,
+            "min_samples": settings.min_samples,
+            "gradient_tol": reduction.gradient_tol,
+            "thin": reduction.thin,
+        },
+        "reconstruction": {
+            "method": reduction.reconstruct or settings.reconstruct,
+            "outside": settings.outside,
+            **reconstruction_errors(value, rebuilt, span),
+        },
         "colour_round_trip": colour_round_trip(value, rgb, scale),
         "value_span": span,
         "search": None,
     }
     if reduction.curve is not None:
         target = settings.target_rmse_percent
-        met = checks["reconstruction"]["rmse_percent"] is not None and \
-            checks["reconstruction"]["rmse_percent"] <= target
+        met = (
+            checks["reconstruction"]["rmse_percent"] is not None and checks["reconstruction"]["rmse_percent"] <= target
+        )
         checks["search"] = {"target_rmse_percent": target, "met": met, "curve": reduction.curve}
     tolerance = settings.tolerance
     messages = exceeded(checks, tolerance)
     if checks["search"] is not None and not checks["search"]["met"]:
-        messages.append(f"no setting tried met the target RMSE of {settings.target_rmse_percent:g}% of the value "
-                        f"range; the closest gives {checks['reconstruction']['rmse_percent']:.3g}%")
+        messages.append(
+            f"no setting tried met the target RMSE of {settings.target_rmse_percent:g}% of the value "
+            f"range; the closest gives {checks['reconstruction']['rmse_percent']:.3g}%"
+        )
     checks["tolerance"] = tolerance.model_dump(exclude_none=True)
     checks["exceeded"] = messages
     checks["within_tolerance"] = not messages

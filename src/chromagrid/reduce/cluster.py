@@ -35,6 +35,7 @@ plateau gives several points; :func:`search` picks ``gradient_tol``, an
 adaptive (quadtree) thinning and the reconstruction method for the fewest
 points whose reconstruction meets a target error.
 """
+
 from __future__ import annotations
 
 import math
@@ -120,8 +121,8 @@ def gradient_mask(value: np.ndarray, tol: float | None = 0.0) -> np.ndarray:
     if tol is None:
         return kept
     with np.errstate(invalid="ignore"):
-        steep_x = np.abs(value[:, 1:] - value[:, :-1]) > tol   # between (r, c) and (r, c + 1)
-        steep_y = np.abs(value[1:, :] - value[:-1, :]) > tol   # between (r, c) and (r + 1, c)
+        steep_x = np.abs(value[:, 1:] - value[:, :-1]) > tol  # between (r, c) and (r, c + 1)
+        steep_y = np.abs(value[1:, :] - value[:-1, :]) > tol  # between (r, c) and (r + 1, c)
     kept[:, :-1] &= ~steep_x
     kept[:, 1:] &= ~steep_x
     kept[:-1, :] &= ~steep_y
@@ -138,7 +139,7 @@ def value_levels(value: np.ndarray, kept: np.ndarray, tol: float | None = 0.0) -
     ``floor((value - min) / tol)`` (int64).
     """
     if not tol:
-        levels = np.asarray(value, np.float32) + np.float32(0.0)   # a copy; -0.0 and 0.0 are one level
+        levels = np.asarray(value, np.float32) + np.float32(0.0)  # a copy; -0.0 and 0.0 are one level
         levels = levels.view(np.int32)
     else:
         lowest = float(np.nanmin(np.where(kept, value, np.nan))) if kept.any() else 0.0
@@ -201,17 +202,23 @@ def neighbourhood(eps: float) -> int:
         return 1
     if eps < 2.0:
         return 2
-    raise ChromagridError(f"reduce.eps {eps} reaches beyond the 8 neighbours; connected components cover "
-                          "eps < 2 only: use reduce.method: dbscan or auto")
+    raise ChromagridError(
+        f"reduce.eps {eps} reaches beyond the 8 neighbours; connected components cover "
+        "eps < 2 only: use reduce.method: dbscan or auto"
+    )
 
 
 def _mixed_links(levels: np.ndarray, connectivity: int) -> bool:
     """Whether any pair of neighbouring kept pixels has different levels."""
-    shifts = [(slice(None), slice(1, None), slice(None), slice(None, -1)),
-              (slice(1, None), slice(None), slice(None, -1), slice(None))]
+    shifts = [
+        (slice(None), slice(1, None), slice(None), slice(None, -1)),
+        (slice(1, None), slice(None), slice(None, -1), slice(None)),
+    ]
     if connectivity == 2:
-        shifts += [(slice(1, None), slice(1, None), slice(None, -1), slice(None, -1)),
-                   (slice(1, None), slice(None, -1), slice(None, -1), slice(1, None))]
+        shifts += [
+            (slice(1, None), slice(1, None), slice(None, -1), slice(None, -1)),
+            (slice(1, None), slice(None, -1), slice(None, -1), slice(1, None)),
+        ]
     for r1, c1, r0, c0 in shifts:
         a, b = levels[r1, c1], levels[r0, c0]
         differ = a != b
@@ -321,7 +328,7 @@ def snapped_centroids(labels: np.ndarray, n: int, value: np.ndarray) -> dict[str
     change = np.empty(flat.size, bool)
     change[0] = True
     np.not_equal(flat[1:], flat[:-1], out=change[1:])
-    change[::width] = True                                   # runs end at the end of each row
+    change[::width] = True  # runs end at the end of each row
     starts = np.flatnonzero(change)
     sums = np.add.reduceat(np.asarray(value).ravel(), starts, dtype=np.float64)
     ends = np.append(starts[1:], flat.size)
@@ -333,7 +340,7 @@ def snapped_centroids(labels: np.ndarray, n: int, value: np.ndarray) -> dict[str
     last_col = first_col + length - 1
     count = np.bincount(member, length, n)
     centre_r = np.bincount(member, row * length, n) / count
-    centre_c = np.bincount(member, (first_col + last_col) * length / 2, n) / count   # exact: integer sums
+    centre_c = np.bincount(member, (first_col + last_col) * length / 2, n) / count  # exact: integer sums
     mean = np.bincount(member, sums, n) / count
     # each run's pixel nearest the centroid; at a half column the left one (first in raster order)
     col = np.clip(np.ceil(centre_c[member] - 0.5), first_col, last_col)
@@ -343,23 +350,26 @@ def snapped_centroids(labels: np.ndarray, n: int, value: np.ndarray) -> dict[str
     ties = np.flatnonzero(d2 == nearest[member])
     _, first = np.unique(member[ties], return_index=True)
     pick = ties[first]
-    return {"row": row[pick], "col": col[pick].astype(np.int64), "value": mean,
-            "n_pixels": count.astype(np.int64)}
+    return {"row": row[pick], "col": col[pick].astype(np.int64), "value": mean, "n_pixels": count.astype(np.int64)}
 
 
-def point_table(centroids: dict[str, np.ndarray], x: np.ndarray | None = None,
-                y: np.ndarray | None = None) -> pd.DataFrame:
+def point_table(
+    centroids: dict[str, np.ndarray], x: np.ndarray | None = None, y: np.ndarray | None = None
+) -> pd.DataFrame:
     """The point table from :func:`snapped_centroids`; ``x``/``y`` are the grid's column/row coordinates."""
     row, col = centroids["row"], centroids["col"]
-    return pd.DataFrame({
-        "x": (np.asarray(x)[col] if x is not None else col).astype(np.float64),
-        "y": (np.asarray(y)[row] if y is not None else row).astype(np.float64),
-        "value": centroids["value"].astype(np.float64),
-        "n_pixels": centroids["n_pixels"].astype(np.int64),
-        "cluster": np.arange(1, row.size + 1, dtype=np.int64),
-        "row": row.astype(np.int64),
-        "col": col.astype(np.int64),
-    }, columns=list(POINT_COLUMNS))
+    return pd.DataFrame(
+        {
+            "x": (np.asarray(x)[col] if x is not None else col).astype(np.float64),
+            "y": (np.asarray(y)[row] if y is not None else row).astype(np.float64),
+            "value": centroids["value"].astype(np.float64),
+            "n_pixels": centroids["n_pixels"].astype(np.int64),
+            "cluster": np.arange(1, row.size + 1, dtype=np.int64),
+            "row": row.astype(np.int64),
+            "col": col.astype(np.int64),
+        },
+        columns=list(POINT_COLUMNS),
+    )
 
 
 def clustering_method(settings: Reduce) -> str:
@@ -379,9 +389,16 @@ def cluster(levels: np.ndarray, settings: Reduce) -> tuple[np.ndarray, int, int,
     return labels, n, n_noise, method
 
 
-def reduce_field(value: np.ndarray, settings: Reduce = Reduce(), x: np.ndarray | None = None,
-                 y: np.ndarray | None = None, *, gradient_tol=_UNSET, thin=_UNSET,
-                 blocks: np.ndarray | None = None) -> Reduction:
+def reduce_field(
+    value: np.ndarray,
+    settings: Reduce = Reduce(),
+    x: np.ndarray | None = None,
+    y: np.ndarray | None = None,
+    *,
+    gradient_tol=_UNSET,
+    thin=_UNSET,
+    blocks: np.ndarray | None = None,
+) -> Reduction:
     """Reduce a field to points: gradient mask, clusters, snapped centroids.
 
     Parameters
@@ -409,8 +426,15 @@ def reduce_field(value: np.ndarray, settings: Reduce = Reduce(), x: np.ndarray |
     levels = block_levels(value_levels(value, kept, tol), blocks)
     labels, n, n_noise, method = cluster(levels, settings)
     points = point_table(snapped_centroids(labels, n, value), x, y)
-    return Reduction(points=points, labels=labels, n_kept=int(kept.sum()), n_noise=n_noise, method=method,
-                     gradient_tol=tol, thin=thin)
+    return Reduction(
+        points=points,
+        labels=labels,
+        n_kept=int(kept.sum()),
+        n_noise=n_noise,
+        method=method,
+        gradient_tol=tol,
+        thin=thin,
+    )
 
 
 # --------------------------------------------------------------------------- error-bounded search
@@ -490,8 +514,11 @@ def search(value: np.ndarray, settings: Reduce, value_span: float, x: np.ndarray
         tol = None if factor is None else factor * target_abs
         first = reduced(tol, np.full(value.shape, top_shift, np.int8))
         if len(first.points):
-            runs += [[tol, method, margin, np.full(value.shape, top_shift, np.int8), first]
-                     for method in search_methods(settings) for margin in SEARCH_SPLIT_MARGINS]
+            runs += [
+                [tol, method, margin, np.full(value.shape, top_shift, np.int8), first]
+                for method in search_methods(settings)
+                for margin in SEARCH_SPLIT_MARGINS
+            ]
     curve: list[dict] = []
     best = closest = None  # (curve index, tol, method, shift)
     closest_error = math.inf
@@ -505,10 +532,19 @@ def search(value: np.ndarray, settings: Reduce, value_span: float, x: np.ndarray
         ok = np.isfinite(error)
         rmse_percent = 100.0 * float(np.sqrt(np.mean(error[ok] ** 2))) / value_span if ok.any() else math.inf
         met = rmse_percent <= target
-        curve.append({"gradient_tol": tol, "reconstruct": method, "split_margin": margin,
-                      "finest_block": 1 << int(shift.min()),
-                      "points": len(reduction.points), "rmse_percent": rmse_percent, "met": met,
-                      "compared_pixels": int(ok.sum()), "chosen": False})
+        curve.append(
+            {
+                "gradient_tol": tol,
+                "reconstruct": method,
+                "split_margin": margin,
+                "finest_block": 1 << int(shift.min()),
+                "points": len(reduction.points),
+                "rmse_percent": rmse_percent,
+                "met": met,
+                "compared_pixels": int(ok.sum()),
+                "chosen": False,
+            }
+        )
         if rmse_percent < closest_error:
             closest_error, closest = rmse_percent, (len(curve) - 1, tol, method, shift.copy())
         if met:

@@ -6,6 +6,7 @@ the points over the field; the grid rebuilt from the points; the error map
 reconstruction RMSE) when the error-bounded search ran, else the key numbers.
 Drawn with matplotlib's Agg backend (no display needed), written atomically.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,18 @@ def _scale_cmap(scale: ColorScale):
     return cmap, norm
 
 
-def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray, points, rebuilt: np.ndarray,
-                scale: ColorScale, checks: dict, title: str | None = None, dpi: int = 100) -> Path:
+def draw_figure(
+    path: str | os.PathLike,
+    rgb: np.ndarray,
+    box,
+    value: np.ndarray,
+    points,
+    rebuilt: np.ndarray,
+    scale: ColorScale,
+    checks: dict,
+    title: str | None = None,
+    dpi: int = 100,
+) -> Path:
     """Draw the diagnostic figure and write it to ``path`` (PNG) atomically.
 
     Parameters
@@ -89,8 +100,16 @@ def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray
     shown = points
     if len(points) > MAX_POINTS_SHOWN:
         shown = points.iloc[:: -(-len(points) // MAX_POINTS_SHOWN)]
-    ax.scatter(shown["col"] + 0.5, shown["row"] + 0.5, c=shown["value"], cmap=cmap, norm=norm, s=12,
-               edgecolors="black", linewidths=0.4)
+    ax.scatter(
+        shown["col"] + 0.5,
+        shown["row"] + 0.5,
+        c=shown["value"],
+        cmap=cmap,
+        norm=norm,
+        s=12,
+        edgecolors="black",
+        linewidths=0.4,
+    )
     ax.set_xlim(0, w)
     ax.set_ylim(h, 0)
     note = f", {len(shown)} shown" if len(shown) < len(points) else ""
@@ -112,8 +131,9 @@ def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray
     bar = fig.colorbar(im, ax=ax, shrink=0.8, extend="both")
     bar.set_label("rebuilt - decoded (value units)")
     rmse = rec["rmse_percent"]
-    ax.set_title("error map" + (f": RMSE {rmse:.3g}% of range, P99 {rec['p99_percent']:.3g}%"
-                                if rmse is not None else ""))
+    ax.set_title(
+        "error map" + (f": RMSE {rmse:.3g}% of range, P99 {rec['p99_percent']:.3g}%" if rmse is not None else "")
+    )
 
     ax = axes[1, 2]
     search = checks.get("search")
@@ -125,13 +145,27 @@ def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray
         colours = {"linear": "tab:blue", "nearest": "tab:orange", "cubic": "tab:green"}
         labelled = set()
         for (_tol, method, _margin), steps in runs.items():
-            ax.plot([c["points"] for c in steps], [c["rmse_percent"] for c in steps], marker="o", markersize=2,
-                    linewidth=0.8, alpha=0.7, color=colours.get(method, "grey"),
-                    label=None if method in labelled else f"rebuilt {method}")
+            ax.plot(
+                [c["points"] for c in steps],
+                [c["rmse_percent"] for c in steps],
+                marker="o",
+                markersize=2,
+                linewidth=0.8,
+                alpha=0.7,
+                color=colours.get(method, "grey"),
+                label=None if method in labelled else f"rebuilt {method}",
+            )
             labelled.add(method)
         chosen = [c for c in curve if c.get("chosen")]
-        ax.scatter([c["points"] for c in chosen], [c["rmse_percent"] for c in chosen], c="red", s=120,
-                   marker="*", zorder=5, label="chosen")
+        ax.scatter(
+            [c["points"] for c in chosen],
+            [c["rmse_percent"] for c in chosen],
+            c="red",
+            s=120,
+            marker="*",
+            zorder=5,
+            label="chosen",
+        )
         ax.axhline(search["target_rmse_percent"], color="red", linestyle="--", label="target")
         ax.set_xscale("log")
         ax.set_xlabel("points")
@@ -141,23 +175,35 @@ def draw_figure(path: str | os.PathLike, rgb: np.ndarray, box, value: np.ndarray
         ax.set_title("error-bounded search: points vs error")
     else:
         rt = checks["colour_round_trip"]
-        lines = [f"points: {checks['points']}   valid pixels: {checks['valid_pixels']}",
-                 f"reduction ratio: {checks['reduction_ratio']:.4g}" if checks["reduction_ratio"] else "",
-                 f"reconstruction RMSE: {rec['rmse']:.4g} ({rmse:.3g}% of range)" if rmse is not None else "",
-                 f"MAE {rec['mae']:.4g}, P99 {rec['p99']:.4g}, max {rec['max_abs']:.4g}"
-                 if rec["mae"] is not None else "",
-                 f"colour round trip delta E: mean {rt['delta_e_mean']:.2f}, p95 {rt['delta_e_p95']:.2f}"
-                 if rt["delta_e_mean"] is not None else ""]
-        ax.text(0.02, 0.95, "\n".join(line for line in lines if line), va="top", family="monospace",
-                fontsize=10, transform=ax.transAxes)
+        lines = [
+            f"points: {checks['points']}   valid pixels: {checks['valid_pixels']}",
+            f"reduction ratio: {checks['reduction_ratio']:.4g}" if checks["reduction_ratio"] else "",
+            f"reconstruction RMSE: {rec['rmse']:.4g} ({rmse:.3g}% of range)" if rmse is not None else "",
+            f"MAE {rec['mae']:.4g}, P99 {rec['p99']:.4g}, max {rec['max_abs']:.4g}" if rec["mae"] is not None else "",
+            f"colour round trip delta E: mean {rt['delta_e_mean']:.2f}, p95 {rt['delta_e_p95']:.2f}"
+            if rt["delta_e_mean"] is not None
+            else "",
+        ]
+        ax.text(
+            0.02,
+            0.95,
+            "\n".join(line for line in lines if line),
+            va="top",
+            family="monospace",
+            fontsize=10,
+            transform=ax.transAxes,
+        )
         ax.set_axis_off()
         ax.set_title("checks")
     for a in (axes[0, 1], axes[0, 2], axes[1, 0], axes[1, 1]):
         a.set_xlabel("column in box")
         a.set_ylabel("row in box")
     verdict = checks.get("verdict", "")
-    fig.suptitle((title + "\n" if title else "") + verdict, fontsize=12,
-                 color="red" if not checks.get("within_tolerance", True) else "black")
+    fig.suptitle(
+        (title + "\n" if title else "") + verdict,
+        fontsize=12,
+        color="red" if not checks.get("within_tolerance", True) else "black",
+    )
     path = Path(path)
     with atomic_output(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)

@@ -9,6 +9,7 @@ sampled out of the figure itself; with a linear, log or discrete norm.
 Positions along the scale are "normalised units" u in [0, 1] (what matplotlib's
 norm returns); :meth:`ColorScale.to_values` maps them back to data values.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -176,13 +177,21 @@ def _merge_runs(rgb8: np.ndarray, u_lower: np.ndarray, u_upper: np.ndarray):
 
 
 def _make_scale(name, rgb8, u_lower, u_upper, norm, vmin, vmax, boundaries, interpolate, n) -> ColorScale:
-    rgb8, u_lower, u_upper = _merge_runs(np.asarray(rgb8, np.uint8), np.asarray(u_lower, float),
-                                         np.asarray(u_upper, float))
+    rgb8, u_lower, u_upper = _merge_runs(
+        np.asarray(rgb8, np.uint8), np.asarray(u_lower, float), np.asarray(u_upper, float)
+    )
     return ColorScale(
-        name=name, rgb=rgb8, u_lower=u_lower, u_upper=u_upper, position=0.5 * (u_lower + u_upper),
-        norm=norm, vmin=float(vmin), vmax=float(vmax),
+        name=name,
+        rgb=rgb8,
+        u_lower=u_lower,
+        u_upper=u_upper,
+        position=0.5 * (u_lower + u_upper),
+        norm=norm,
+        vmin=float(vmin),
+        vmax=float(vmax),
         boundaries=tuple(float(b) for b in boundaries) if boundaries is not None else None,
-        interpolate=interpolate, source_ncolors=int(n),
+        interpolate=interpolate,
+        source_ncolors=int(n),
     )
 
 
@@ -201,8 +210,18 @@ def _with_rounded_variant(scale: ColorScale, rgb_float: np.ndarray, u_lower, u_u
     rounded = to_bytes_rounded(rgb_float)
     if np.array_equal(rounded, to_bytes(rgb_float)):
         return scale
-    variant = _make_scale(scale.name, rounded, u_lower, u_upper, scale.norm, scale.vmin, scale.vmax,
-                          scale.boundaries, scale.interpolate, scale.source_ncolors)
+    variant = _make_scale(
+        scale.name,
+        rounded,
+        u_lower,
+        u_upper,
+        scale.norm,
+        scale.vmin,
+        scale.vmax,
+        scale.boundaries,
+        scale.interpolate,
+        scale.source_ncolors,
+    )
     return replace(scale, variants=(variant,))
 
 
@@ -356,8 +375,14 @@ def suggest_colormaps(name: str, n: int = 5) -> list[str]:
     return [by_lower[c] for c in close]
 
 
-def from_colormap(cmap, norm: str = "linear", vmin: float | None = None, vmax: float | None = None,
-                  boundaries=None, ncolors: int | None = None) -> ColorScale:
+def from_colormap(
+    cmap,
+    norm: str = "linear",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    boundaries=None,
+    ncolors: int | None = None,
+) -> ColorScale:
     """Build a scale from a colormap name or a matplotlib ``Colormap``.
 
     Parameters
@@ -386,8 +411,7 @@ def from_colormap(cmap, norm: str = "linear", vmin: float | None = None, vmax: f
         index = BoundaryNorm(b, ncolors=cm.N)(0.5 * (b[:-1] + b[1:]))
         rgb_float = cm(np.asarray(index))[:, :3]
         k = np.arange(n_int)
-        scale = _make_scale(name, to_bytes(rgb_float), k / n_int, (k + 1) / n_int, norm, vmin, vmax, b, False,
-                            cm.N)
+        scale = _make_scale(name, to_bytes(rgb_float), k / n_int, (k + 1) / n_int, norm, vmin, vmax, b, False, cm.N)
         return _with_rounded_variant(scale, rgb_float, k / n_int, (k + 1) / n_int)
     n = cm.N
     rgb_float = cm(np.arange(n))[:, :3]
@@ -413,8 +437,9 @@ def parse_color(c) -> tuple[float, float, float]:
         ) from None
 
 
-def from_colors(colors, values=None, norm: str = "linear", vmin: float | None = None,
-                vmax: float | None = None, boundaries=None) -> ColorScale:
+def from_colors(
+    colors, values=None, norm: str = "linear", vmin: float | None = None, vmax: float | None = None, boundaries=None
+) -> ColorScale:
     """Build a scale from an explicit list of colours.
 
     Each colour stands for exactly its value; colours in between two neighbours
@@ -444,8 +469,9 @@ def from_colors(colors, values=None, norm: str = "linear", vmin: float | None = 
     if norm == "discrete" and boundaries is not None:
         vmin, vmax = float(boundaries[0]), float(boundaries[-1])
     _check_norm(norm, vmin, vmax, boundaries)
-    position = (values_to_positions(values, norm, vmin, vmax, boundaries) if values is not None
-                else np.linspace(0.0, 1.0, n))
+    position = (
+        values_to_positions(values, norm, vmin, vmax, boundaries) if values is not None else np.linspace(0.0, 1.0, n)
+    )
     mid = 0.5 * (position[1:] + position[:-1])
     u_lower = np.concatenate([[min(position[0], 0.0)], mid])
     u_upper = np.concatenate([mid, [max(position[-1], 1.0)]])
@@ -486,14 +512,21 @@ def sample_colorbar(rgb: np.ndarray, box, orientation: str | None = None) -> tup
         raise ColorScaleError(f"colorbar box {list(box)} is too small to sample (needs 4+ pixels along the bar)")
     cut = short // 4
     trim = 1 + length // 300
-    across = strip[cut:short - cut] if short - 2 * cut >= 1 else strip
-    colours = np.median(across[:, trim:length - trim].astype(np.float64), axis=0)
+    across = strip[cut : short - cut] if short - 2 * cut >= 1 else strip
+    colours = np.median(across[:, trim : length - trim].astype(np.float64), axis=0)
     k = np.arange(trim, length - trim)
     return np.floor(colours + 0.5).astype(np.uint8), k / length, (k + 1) / length
 
 
-def from_colorbar(rgb: np.ndarray, box, vmin: float | None = None, vmax: float | None = None,
-                  norm: str = "linear", boundaries=None, orientation: str | None = None) -> ColorScale:
+def from_colorbar(
+    rgb: np.ndarray,
+    box,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    norm: str = "linear",
+    boundaries=None,
+    orientation: str | None = None,
+) -> ColorScale:
     """Build a scale from the colorbar strip drawn in the figure.
 
     Parameters
@@ -511,8 +544,12 @@ def from_colorbar(rgb: np.ndarray, box, vmin: float | None = None, vmax: float |
         vmin, vmax = float(boundaries[0]), float(boundaries[-1])
     _check_norm(norm, vmin, vmax, boundaries)
     colours, u_lower, u_upper = sample_colorbar(rgb, box, orientation)
-    scale = replace(_make_scale("colorbar", colours, u_lower, u_upper, norm, vmin, vmax, boundaries,
-                                norm != "discrete", len(colours)), exact=False)
+    scale = replace(
+        _make_scale(
+            "colorbar", colours, u_lower, u_upper, norm, vmin, vmax, boundaries, norm != "discrete", len(colours)
+        ),
+        exact=False,
+    )
     if norm == "discrete":  # snap each colour to the interval its centre falls in
         n_int = len(boundaries) - 1
         k = np.clip(np.floor(scale.position * n_int), 0, n_int - 1)

@@ -12,6 +12,7 @@ the best 40 are compared at every sample, allowing the samples to cover slightly
 the whole bar (up to 4 % trimmed at either end, as a strip cut inside its outline is), and ranked
 by a robust mean CIE76 colour distance.
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,15 +31,15 @@ __all__ = ["ColormapMatch", "identify_colormap", "identify_from_pixels"]
 _PACKAGES = ("matplotlib", "cmocean", "crameri", "colorcet", "seaborn")
 #: matplotlib's secondary spellings of its own maps (``matplotlib.cm``): never the reported name.
 _MPL_ALIASES = frozenset({"grey", "gist_grey", "gist_yerg", "Grays"})
-_COARSE = 128            # positions per candidate in the first stage
-_REFINE = 40             # candidates compared at full resolution
-_EDGE = 0.02             # share of samples ignored at each end (outline, antialiased edge)
+_COARSE = 128  # positions per candidate in the first stage
+_REFINE = 40  # candidates compared at full resolution
+_EDGE = 0.02  # share of samples ignored at each end (outline, antialiased edge)
 _SHIFTS = np.round(np.arange(-0.01, 0.04001, 0.01), 4)  # trimmed share at each end tried in stage 2
-_SHIFT_COST = 10.0       # delta E added per unit of trimmed/extended bar length (prefers the plain fit)
-_TRIM = 0.10             # robust mean: the worst 10 % of samples are left out
+_SHIFT_COST = 10.0  # delta E added per unit of trimmed/extended bar length (prefers the plain fit)
+_TRIM = 0.10  # robust mean: the worst 10 % of samples are left out
 _TIER_COST = (0.005, 0.1)  # delta E added per name tier (lossless, lossy): near-identical tables go to the simpler
-_MAX_STEPS = 128         # stepped bars with more steps than this are treated as smooth
-_SAME = 0.02             # tables within this (255 units) everywhere are one table (float noise)
+_MAX_STEPS = 128  # stepped bars with more steps than this are treated as smooth
+_SAME = 0.02  # tables within this (255 units) everywhere are one table (float noise)
 
 
 # --------------------------------------------------------------------------- result
@@ -170,8 +171,9 @@ def _cmap_package(name: str):
     # LinearSegmentedColormap.from_list(name, zip(stops, colours), N=256), its segment data built directly
     vals = np.asarray(stops.stops, float)
     rgba = mplc.to_rgba_array(np.asarray(stops.color_array, float))
-    cdict = {key: np.column_stack([vals, rgba[:, i], rgba[:, i]])
-             for i, key in enumerate(("red", "green", "blue", "alpha"))}
+    cdict = {
+        key: np.column_stack([vals, rgba[:, i], rgba[:, i]]) for i, key in enumerate(("red", "green", "blue", "alpha"))
+    }
     return mplc.LinearSegmentedColormap(cm.name, cdict, 256, 1.0)
 
 
@@ -233,8 +235,8 @@ def _same_tables(a: list[np.ndarray], b: list[np.ndarray]) -> list[tuple[int, in
         ib = [j for j, t in enumerate(b) if len(t) == n]
         fa = np.stack([a[i].ravel() for i in ia])
         fb = np.stack([b[j].ravel() for j in ib])
-        d2 = np.sum(fa ** 2, 1)[:, None] + np.sum(fb ** 2, 1)[None, :] - 2.0 * fa @ fb.T
-        for x, y in zip(*np.nonzero(d2 <= max(1.0, 3 * n) * _SAME ** 2 + 1e-6)):
+        d2 = np.sum(fa**2, 1)[:, None] + np.sum(fb**2, 1)[None, :] - 2.0 * fa @ fb.T
+        for x, y in zip(*np.nonzero(d2 <= max(1.0, 3 * n) * _SAME**2 + 1e-6)):
             if np.max(np.abs(fa[x] - fb[y])) <= _SAME:
                 pairs.append((ia[x], ib[y]))
     return pairs
@@ -287,7 +289,7 @@ def _catalogue() -> _Catalogue:
     lab_pad = np.zeros((len(rgbs), int(size.max()), 3))
     starts = np.concatenate([[0], np.cumsum(size)[:-1]])
     for g, (s, n) in enumerate(zip(starts, size)):
-        lab_pad[g, :n] = lab_all[s:s + n]
+        lab_pad[g, :n] = lab_all[s : s + n]
         lab_pad[g, n:] = lab_all[s + n - 1]
     rev_dup = np.full(len(rgbs), -1)
     for g, h in _same_tables([r[::-1] for r in rgbs], rgbs):
@@ -370,7 +372,7 @@ def _suppress(idx: np.ndarray, d: np.ndarray, radius: float) -> np.ndarray:
     for i in idx[np.argsort(-d[idx], kind="stable")]:
         if not blocked[i]:
             kept.append(i)
-            blocked[max(0, i - r):i + r + 1] = True
+            blocked[max(0, i - r) : i + r + 1] = True
     return np.sort(np.array(kept, int))
 
 
@@ -381,8 +383,8 @@ def _lossy_edges(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     length)."""
     n, h = len(lab), 2
     d = np.zeros(n)
-    d[h:n - h] = _delta_e(lab[2 * h:], lab[:n - 2 * h])
-    cand = np.flatnonzero(d > max(3.0, 3.0 * float(np.percentile(d[h:n - h], 25))))
+    d[h : n - h] = _delta_e(lab[2 * h :], lab[: n - 2 * h])
+    cand = np.flatnonzero(d > max(3.0, 3.0 * float(np.percentile(d[h : n - h], 25))))
     if len(cand) < 2:
         return cand.astype(float), d[cand]
     edges = _suppress(cand, d, 3)
@@ -487,7 +489,7 @@ def _variant_table(g: int, rev: bool, k: int | None) -> tuple[np.ndarray, np.nda
     cat = _catalogue()
     if k is None:
         rgb = cat.rgb[g][::-1] if rev else cat.rgb[g]
-        lab = cat.lab_pad[g, :cat.size[g]]
+        lab = cat.lab_pad[g, : cat.size[g]]
         return rgb, (lab[::-1] if rev else lab)
     cm = cat.cmaps[g].reversed() if rev else cat.cmaps[g]
     rgb = _table(cm.resampled(k))
@@ -509,8 +511,7 @@ def _exact(samples: np.ndarray, rgb: np.ndarray, u: np.ndarray, n: int) -> bool:
     if size * 4 <= n:  # a stepped table (4+ samples an entry): its entries in order, steps placed as drawn
         err = np.max(np.abs(samples[:, None, :] - rgb[None, :, :]), axis=-1)
         entry, ok = err.argmin(axis=1), err.min(axis=1) <= 1.0 + 1e-6
-        return bool(ok.mean() >= 0.97 and np.all(np.diff(entry[ok]) >= 0)
-                    and len(np.unique(entry[ok])) >= 0.9 * size)
+        return bool(ok.mean() >= 0.97 and np.all(np.diff(entry[ok]) >= 0) and len(np.unique(entry[ok])) >= 0.9 * size)
     j_lo = _lookup(size, u - 1.0 / n)
     j_hi = _lookup(size, u + 1.0 / n)
     w = int(np.max(j_hi - j_lo))
@@ -521,8 +522,9 @@ def _exact(samples: np.ndarray, rgb: np.ndarray, u: np.ndarray, n: int) -> bool:
     return bool(np.mean(err <= 1.0 + 1e-6) >= 0.97)
 
 
-def _shift_search(samples_lab: np.ndarray, lab: np.ndarray, n: int, idx: np.ndarray, lo: np.ndarray,
-                  hi: np.ndarray) -> tuple[float, float]:
+def _shift_search(
+    samples_lab: np.ndarray, lab: np.ndarray, n: int, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[float, float]:
     """The end trims (lo, hi) among the given pairs with the least robust distance (plus the trim cost)."""
     j = _lookup(len(lab), _positions(n, idx, lo, hi))
     d = _delta_e(lab[j], samples_lab[idx][None, :, :])
@@ -540,8 +542,9 @@ def _grid(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a.ravel(), b.ravel()
 
 
-def _fit(samples_rgb: np.ndarray, samples_lab: np.ndarray, rgb: np.ndarray, lab: np.ndarray,
-         lossy: bool, fine: bool = False) -> tuple[float, float, float, bool]:
+def _fit(
+    samples_rgb: np.ndarray, samples_lab: np.ndarray, rgb: np.ndarray, lab: np.ndarray, lossy: bool, fine: bool = False
+) -> tuple[float, float, float, bool]:
     """(robust score, mean, p95, exact) of one table against the samples, at the best end trims.
 
     The trims are searched on a 1 % grid (on at most 256 samples); ``fine`` refines them to 0.2 % (on at
@@ -637,8 +640,11 @@ def identify_colormap(colors: np.ndarray, top: int = 5, lossy: bool = False) -> 
         step = np.minimum((u[inner] * k).astype(int), k - 1)
         ridx = _resampled_index(cat.size, k)
         fwd = ridx[:, step]
-        tabs = np.where(revs[ok, None, None], cat.lab_pad[g_ix, cat.size[:, None] - 1 - fwd][groups[ok]],
-                        cat.lab_pad[g_ix, fwd][groups[ok]])
+        tabs = np.where(
+            revs[ok, None, None],
+            cat.lab_pad[g_ix, cat.size[:, None] - 1 - fwd][groups[ok]],
+            cat.lab_pad[g_ix, fwd][groups[ok]],
+        )
         pool_tabs.append(tabs)
         pool_k.append(np.full(int(ok.sum()), k))
         pool_g.append(groups[ok])
@@ -646,7 +652,7 @@ def identify_colormap(colors: np.ndarray, top: int = 5, lossy: bool = False) -> 
     tabs = np.concatenate(pool_tabs)
     cand_g, cand_r, cand_k = np.concatenate(pool_g), np.concatenate(pool_r), np.concatenate(pool_k)
     coarse_cost = _robust_mean(_delta_e(tabs, sample_coarse[None]), axis=1) + tier_cost * cat.tier[cand_g]
-    order = np.argsort(coarse_cost, kind="stable")[:max(_REFINE, top * 4)]
+    order = np.argsort(coarse_cost, kind="stable")[: max(_REFINE, top * 4)]
 
     # stage 2: the best candidates at every sample, with end trims
     fits = []
@@ -656,7 +662,7 @@ def identify_colormap(colors: np.ndarray, top: int = 5, lossy: bool = False) -> 
         score, mean, p95, exact = _fit(rgb, lab, t_rgb, t_lab, lossy)
         fits.append(_Fit(g, rev, k, score + tier_cost * cat.tier[g], mean, p95, exact))
     fits.sort(key=lambda f: (f.score, cat.tier[f.group], f.rev))
-    for f in fits[:max(top, 10)]:  # the leaders again, with the trims refined to sub-pixel
+    for f in fits[: max(top, 10)]:  # the leaders again, with the trims refined to sub-pixel
         t_rgb, t_lab = _variant_table(f.group, f.rev, f.k)
         score, f.delta_e, f.p95, f.exact = _fit(rgb, lab, t_rgb, t_lab, lossy, fine=True)
         f.score = score + tier_cost * cat.tier[f.group]
@@ -664,8 +670,9 @@ def identify_colormap(colors: np.ndarray, top: int = 5, lossy: bool = False) -> 
     return _matches(cat, fits, top, rgb, lab, lossy, tier_cost)
 
 
-def _matches(cat: _Catalogue, fits: list[_Fit], top: int, rgb: np.ndarray, lab: np.ndarray, lossy: bool,
-             tier_cost: float) -> list[ColormapMatch]:
+def _matches(
+    cat: _Catalogue, fits: list[_Fit], top: int, rgb: np.ndarray, lab: np.ndarray, lossy: bool, tier_cost: float
+) -> list[ColormapMatch]:
     """The best ``top`` fits as matches, one per colour sequence; resampled ones re-measured through
     ``resolve_colormap`` (the table the reported name gives)."""
     out: list[tuple[float, ColormapMatch]] = []
@@ -691,11 +698,11 @@ def _matches(cat: _Catalogue, fits: list[_Fit], top: int, rgb: np.ndarray, lab: 
 
 
 # --------------------------------------------------------------------------- no colorbar
-_PIXELS_MAX = 1 << 20   # pixels looked at (a regular subsample of larger images)
-_CAP = 10.0             # distances are capped here (an outlier counts at most this much)
-_PIX_TRIM = 0.03        # share of pixel mass left out as outliers (frame, lines, text, antialiasing)
-_COVER = (3.0, 5.0)     # a table entry is "used" when an image colour lies this close (lossless, lossy)
-_COVER_COST = 2.0       # delta E added for an entirely unused table (prefers maps the image spans)
+_PIXELS_MAX = 1 << 20  # pixels looked at (a regular subsample of larger images)
+_CAP = 10.0  # distances are capped here (an outlier counts at most this much)
+_PIX_TRIM = 0.03  # share of pixel mass left out as outliers (frame, lines, text, antialiasing)
+_COVER = (3.0, 5.0)  # a table entry is "used" when an image colour lies this close (lossless, lossy)
+_COVER_COST = 2.0  # delta E added for an entirely unused table (prefers maps the image spans)
 _PIX_REFINE = 30
 
 
@@ -780,8 +787,9 @@ def _curve_distance(points: np.ndarray, table: np.ndarray, discrete: bool) -> np
     return best
 
 
-def _pixel_fit(cent: np.ndarray, mass: np.ndarray, tree, lab: np.ndarray, discrete: bool,
-               cover: float) -> tuple[float, float, float]:
+def _pixel_fit(
+    cent: np.ndarray, mass: np.ndarray, tree, lab: np.ndarray, discrete: bool, cover: float
+) -> tuple[float, float, float]:
     """(score, delta E, p95) of image colours (centroids, pixel mass) against one table.
 
     delta E is the pixel-weighted mean distance to the curve (capped, the worst 3 % of the mass left out),
@@ -874,19 +882,18 @@ def identify_from_pixels(rgb: np.ndarray, top: int = 5, lossy: bool = False) -> 
 
     # stage 1: coarse curves against coarse clusters
     cent_c, mass_c = _clusters(lab, counts, 4.0, 300)
-    curves = cat.coarse[0, groups, ::2]                 # (G, M, 3): 64 points a curve
+    curves = cat.coarse[0, groups, ::2]  # (G, M, 3): 64 points a curve
     scores = np.empty(len(groups))
     for s in range(0, len(groups), 32):
-        block = curves[s:s + 32]
+        block = curves[s : s + 32]
         flat = block.reshape(-1, 3)
-        d2 = (np.sum(cent_c ** 2, axis=1)[:, None] + np.sum(flat ** 2, axis=1)[None, :]
-              - 2.0 * cent_c @ flat.T)
+        d2 = np.sum(cent_c**2, axis=1)[:, None] + np.sum(flat**2, axis=1)[None, :] - 2.0 * cent_c @ flat.T
         d = np.sqrt(np.maximum(d2, 0.0)).reshape(len(cent_c), len(block), block.shape[1])
         fit = _weighted_trimmed(d.min(axis=2), mass_c)
         coverage = np.mean(d.min(axis=0) <= cover + 3.0, axis=1)
-        scores[s:s + 32] = fit + _COVER_COST * (1.0 - coverage)
+        scores[s : s + 32] = fit + _COVER_COST * (1.0 - coverage)
     scores += tier_cost * cat.tier[groups]
-    order = groups[np.argsort(scores, kind="stable")[:max(_PIX_REFINE, top * 4)]]
+    order = groups[np.argsort(scores, kind="stable")[: max(_PIX_REFINE, top * 4)]]
 
     # stage 2: full tables against fine clusters
     cent, mass = _clusters(lab, counts, 2.0 if lossy else 1.0, 3000)
@@ -924,8 +931,7 @@ def _reverse_twin(cat: _Catalogue, g: int) -> bool:
     h = int(cat.rev_dup[g])
     if h < 0 or h == g:
         return False
-    return (cat.tier[h], len(cat.names[h][0]), cat.names[h][0]) < (cat.tier[g], len(cat.names[g][0]),
-                                                                     cat.names[g][0])
+    return (cat.tier[h], len(cat.names[h][0]), cat.names[h][0]) < (cat.tier[g], len(cat.names[g][0]), cat.names[g][0])
 
 
 def _pixels_exact(colours: np.ndarray, counts: np.ndarray, table_rgb: np.ndarray) -> bool:
