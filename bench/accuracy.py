@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Accuracy benchmark: chromagrid on the public corpus (../shared/bench), scored by its own scorer.
+"""Accuracy benchmark: chromagrid on the public corpus (bench/corpus), scored by its own scorer.
 
     .venv/bin/python bench/accuracy.py [--manifest PATH] [--out DIR] [--id ID ...]
                                        [--max-distance DE] [--overlays fill|mask|keep]
@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_MANIFEST = REPO.parent / "shared" / "bench" / "manifest.jsonl"
+DEFAULT_MANIFEST = REPO / "bench" / "corpus" / "manifest.jsonl"
 KINDS = ("field", "map")
 COVERAGE_TARGET = 95.0
 

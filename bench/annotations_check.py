@@ -28,7 +28,7 @@ from PIL import Image
 from chromagrid.heatmap.annotations import CellTexts, printed_unit, read_cell_texts, reconcile
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MANIFEST = ROOT.parent / "shared" / "bench" / "manifest.jsonl"
+DEFAULT_MANIFEST = ROOT / "bench" / "corpus" / "manifest.jsonl"
 
 
 def load_cases(manifest: Path, ids: list[str] | None) -> list[dict]:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figure-only benchmark: every case of the public corpus (../shared/bench) decoded from the image alone.
+"""Figure-only benchmark: every case of the public corpus (bench/corpus) decoded from the image alone.
 
     .venv/bin/python bench/auto.py [--manifest PATH] [--out DIR] [--id ID ...] [--markdown]
 

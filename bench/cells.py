@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Cells benchmark: chromagrid.heatmap.cells on every ``cells`` case of the public corpus (../shared/bench).
+"""Cells benchmark: chromagrid.heatmap.cells on every ``cells`` case of the public corpus (bench/corpus).
 
     .venv/bin/python bench/cells.py [--manifest PATH] [--out DIR] [--id ID ...] [--mode auto|given|both]
 
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MANIFEST = ROOT.parent / "shared" / "bench" / "manifest.jsonl"
+DEFAULT_MANIFEST = ROOT / "bench" / "corpus" / "manifest.jsonl"
 
 
 def load_cases(manifest: Path, ids: list[str] | None) -> list[dict]:

@@ -1,7 +1,7 @@
 """Check chromagrid.scale.identify against the public benchmark corpus.
 
 Usage: python bench/identify_check.py [BENCH_DIR] [--verify-catalogue] [--synthetic=N] [--seed=S] [--no-corpus]
-(BENCH_DIR defaults to ../shared/bench beside the checkout.)
+(BENCH_DIR defaults to bench/corpus.)
 
 For every case with a colorbar, the strip is sampled two ways: from the manifest's colorbar box with
 ``chromagrid.scale.colorscale.sample_colorbar`` ("box"), and as ``chromagrid.find.layout.find_colorbars``
@@ -189,7 +189,7 @@ def main(argv: list[str]) -> None:
 
 
 def corpus(args: list[str]) -> None:
-    root = Path(args[0] if args else Path(__file__).resolve().parents[2] / "shared" / "bench")
+    root = Path(args[0] if args else Path(__file__).resolve().parent / "corpus")
     cases = [json.loads(line) for line in open(root / "manifest.jsonl")]
     n_cb = ok_box = ok_found = n_found = ok_pix = ok_pix_n = 0
     fails: list[str] = []

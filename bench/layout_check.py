@@ -1,6 +1,6 @@
 """Check chromagrid.find.layout against the public benchmark corpus.
 
-Usage: python bench/layout_check.py [BENCH_DIR]   (default: ../shared/bench beside the checkout)
+Usage: python bench/layout_check.py [BENCH_DIR]   (default: bench/corpus)
 Prints, per case, the plot-box error (max abs edge difference, px), whether a
 colorbar was found (and its box error) and the time taken, and a summary with
 the worst errors and the slowest case.
@@ -23,7 +23,7 @@ def err(a, b):
     return int(np.max(np.abs(np.asarray(a) - np.asarray(b))))
 
 
-def main(root: str = str(Path(__file__).resolve().parents[2] / "shared" / "bench")) -> None:
+def main(root: str = str(Path(__file__).resolve().parent / "corpus")) -> None:
     root_p = Path(root)
     n = ok_box = ok_cb = n_cb = ok_count = 0
     worst_box, worst_cb, slowest = (0, ""), (0, ""), (0.0, "")

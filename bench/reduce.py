@@ -4,7 +4,7 @@
     .venv/bin/python bench/reduce.py [--manifest PATH] [--id ID ...] [--target PERCENT]
                                      [--dbscan-pixels N] [--skip-corpus] [--skip-speed]
 
-1. Corpus: every ``field`` and ``map`` case of ../shared/bench (stress cases
+1. Corpus: every ``field`` and ``map`` case of bench/corpus (stress cases
    of those kinds included), decoded with the manifest's plot_box, cmap
    (cmap_n, norm, range; extent and CRS for maps) and reduced with the
    default settings (gradient_tol 0, eps 1.5, min_samples 1, linear
@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_MANIFEST = REPO.parent / "shared" / "bench" / "manifest.jsonl"
+DEFAULT_MANIFEST = REPO / "bench" / "corpus" / "manifest.jsonl"
 KINDS = ("field", "map")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

@@ -1,7 +1,7 @@
 """Check chromagrid.find.ticks against the public benchmark corpus.
 
 Usage: python bench/ticks_check.py [BENCH_DIR] [--only ID[,ID...]] [--no-axes]
-(default BENCH_DIR: ../shared/bench beside the checkout)
+(default BENCH_DIR: bench/corpus)
 
 Per case: find_layout, then read_colorbar_ticks on the colorbar found nearest the truth colorbar, and
 read_axes on the panel found nearest the truth plot box. Prints ticks read vs the manifest's ticks, the
@@ -77,7 +77,7 @@ def _extent_err(case: dict, ext: tuple[float, float, float, float]) -> tuple[flo
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("root", nargs="?", default=str(Path(__file__).resolve().parents[2] / "shared" / "bench"))
+    ap.add_argument("root", nargs="?", default=str(Path(__file__).resolve().parent / "corpus"))
     ap.add_argument("--only", default="")
     ap.add_argument("--no-axes", action="store_true")
     args = ap.parse_args()
