@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from chromagrid.errors import ConfigError, OutputError
+from chromagrid.export.discovery import discovery_attrs, grid_outline, lonlat_bounds
 from chromagrid.geo.georef import grid_crs, grid_transform
 from chromagrid.io.files import atomic_output, attr_safe, format_from_suffix
 
@@ -36,7 +39,26 @@ GRID_SUFFIXES = {".nc": "netcdf", ".nc4": "netcdf", ".netcdf": "netcdf", ".tif":
 
 
 def grid_format(path: str | os.PathLike) -> str:
-    """``netcdf`` or ``geotiff`` from a file name's suffix."""
+    """``netcdf`` or ``geotiff`` from a file name's suffix.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ConfigError
+        For any other suffix.
+
+    Examples
+    --------
+    >>> grid_format("out/field.nc"), grid_format("field.TIF")
+    ('netcdf', 'geotiff')
+    """
     return format_from_suffix(path, GRID_SUFFIXES, "output")
 
 
@@ -61,6 +83,16 @@ class ExportOptions:
         Also write a world file (``.tfw``) beside each GeoTIFF.
     aux_xml : bool
         Also write GDAL's ``.aux.xml`` (CRS, transform, metadata) beside each GeoTIFF.
+    cog : bool or None
+        Write GeoTIFFs as cloud-optimised GeoTIFFs (GDAL's COG driver: tiles of ``blocksize``, overviews,
+        the header and overviews before the full-resolution data); None: for grids over ``COG_MIN_SIDE``
+        cells on a side.
+
+    Examples
+    --------
+    >>> options = ExportOptions(compress="zstd", world_file=True)
+    >>> options.compress, options.predictor, options.world_file
+    ('zstd', 3, True)
     """
 
     compress: str = "deflate"
@@ -70,10 +102,23 @@ class ExportOptions:
     blocksize: int = 256
     world_file: bool = False
     aux_xml: bool = False
+    cog: bool | None = None
 
     def is_tiled(self, width: int, height: int) -> bool:
         """Whether a grid of this size is tiled."""
         return self.tiled if self.tiled is not None else (width >= 512 and height >= 512)
+
+    def is_cog(self, width: int, height: int) -> bool:
+        """Whether a GeoTIFF of this size is written cloud-optimised."""
+        return self.cog if self.cog is not None else max(width, height) > COG_MIN_SIDE
+
+
+#: GeoTIFFs of grids with a side over this many cells are cloud-optimised by default.
+COG_MIN_SIDE = 512
+#: How the COG's overviews are computed (GDAL ``RESAMPLING``): the mean of the cells with data.
+COG_OVERVIEW_RESAMPLING = "AVERAGE"
+#: GDAL COG driver ``PREDICTOR`` values for the GeoTIFF predictors 1, 2, 3.
+COG_PREDICTORS = {1: "NO", 2: "STANDARD", 3: "FLOATING_POINT"}
 
 
 def append_history(attrs: dict, action: str) -> dict:
@@ -88,10 +133,28 @@ def append_history(attrs: dict, action: str) -> dict:
     return out
 
 
+def grid_bounds(ds: xr.Dataset) -> tuple[float, float, float, float] | None:
+    """WGS 84 (lon_min, lat_min, lon_max, lat_max) of a grid's outline (cell edges); None without a CRS."""
+    crs = grid_crs(ds)
+    if crs is None:
+        return None
+    if "log" in (ds["x"].attrs.get("chromagrid_axis_scale"), ds["y"].attrs.get("chromagrid_axis_scale")):
+        xx, yy = np.meshgrid(ds["x"].values, ds["y"].values)  # no affine transform: the cell centres
+        return lonlat_bounds(xx, yy, crs)
+    return lonlat_bounds(*grid_outline(grid_transform(ds), ds.sizes["x"], ds.sizes["y"]), crs)
+
+
+def file_attrs(ds: xr.Dataset, path: str | os.PathLike) -> dict:
+    """A grid's global attributes as a file gets them: strings/numbers, ACDD discovery attributes, a history line."""
+    attrs = attr_safe(ds.attrs)
+    attrs.update(discovery_attrs(attrs, grid_bounds(ds), "grid"))
+    return append_history(attrs, f"wrote {Path(path).name}")
+
+
 def cf_dataset(ds: xr.Dataset, path: str | os.PathLike) -> xr.Dataset:
-    """The grid as written to NetCDF: string/number attributes, a history line, a named grid mapping."""
+    """The grid as written to NetCDF: string/number and ACDD attributes, a history line, a named grid mapping."""
     out = ds.copy()
-    out.attrs = append_history(attr_safe(ds.attrs), f"wrote {Path(path).name}")
+    out.attrs = file_attrs(ds, path)
     if "spatial_ref" in out.coords:
         out["spatial_ref"].attrs = {"long_name": "coordinate reference system", **out["spatial_ref"].attrs}
     return out
@@ -105,12 +168,37 @@ def write_netcdf(
     ``options`` (default: ``ExportOptions(complevel=complevel)``) sets the
     compression, its level and chunking (tiles of ``blocksize`` for large
     grids). Coordinates carry no _FillValue; ``history`` gets a timestamped line.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A grid as :func:`chromagrid.geo.make_grid` builds it.
+    path : path-like
+    complevel : int
+        zlib level 1-9 (``options.complevel`` wins when ``options`` is given).
+    options : ExportOptions, optional
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np, xarray as xr
+    >>> from chromagrid.geo import extent_transform, make_grid
+    >>> value = np.array([[0.5, np.nan], [1.5, 2.5]], np.float32)
+    >>> path = write_netcdf(make_grid(value, extent_transform((0, 2, 0, 2), 2, 2)), Path(tempfile.mkdtemp()) / "g.nc")
+    >>> with xr.open_dataset(path) as back:
+    ...     back["value"].values.tolist()
+    [[0.5, nan], [1.5, 2.5]]
     """
     options = options or ExportOptions(complevel=complevel)
     out = cf_dataset(ds, path)
-    encoding = {}
+    encoding: dict[Hashable, dict[str, Any]] = {}
     for name in out.data_vars:
-        enc = {"_FillValue": np.float32(np.nan)}
+        enc: dict[str, Any] = {"_FillValue": np.float32(np.nan)}
         if options.compress != "none":
             enc.update(zlib=True, complevel=options.complevel)
         if out[name].dims == ("y", "x") and options.is_tiled(out.sizes["x"], out.sizes["y"]):
@@ -145,20 +233,56 @@ def _geotiff_profile(width: int, height: int, options: ExportOptions) -> dict:
     return profile
 
 
-def _write_tiff(path, data: np.ndarray, profile: dict, tags: dict, variable: str, units: str | None) -> None:
+@dataclass(frozen=True)
+class Band:
+    """One GeoTIFF band: its name (the band description), values, units and long name."""
+
+    name: str
+    data: np.ndarray
+    units: str | None = None
+    long_name: str | None = None
+
+
+def _write_tiff(path, bands: list[Band], profile: dict, tags: dict) -> None:
     import rasterio
 
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data, 1)
-        dst.set_band_description(1, variable)
+    with rasterio.open(path, "w", **{**profile, "count": len(bands)}) as dst:
         dst.update_tags(**tags)
-        if units:
-            dst.update_tags(1, units=units)
+        for i, band in enumerate(bands, start=1):
+            dst.write(band.data, i)
+            dst.set_band_description(i, band.name)
+            band_tags = {k: v for k, v in (("units", band.units), ("long_name", band.long_name)) if v}
+            if band_tags:
+                dst.update_tags(i, **band_tags)
+            if band.units:
+                dst.set_band_unit(i, band.units)
 
 
-def _write_sidecars(
-    path: Path, data: np.ndarray, profile: dict, tags: dict, variable: str, units: str | None, options: ExportOptions
-) -> None:
+def _write_cog(path, bands: list[Band], profile: dict, tags: dict, options: ExportOptions) -> None:
+    """A cloud-optimised GeoTIFF through GDAL's COG driver, copied from an in-memory GeoTIFF of ``bands``."""
+    import rasterio.shutil
+    from rasterio.io import MemoryFile
+
+    plain = {k: v for k, v in profile.items() if k not in ("compress", "predictor", "zlevel", "zstd_level", "tiled")}
+    plain = {k: v for k, v in plain.items() if k not in ("blockxsize", "blockysize")}
+    creation = {
+        "compress": options.compress.upper(),
+        "blocksize": options.blocksize,
+        "overviews": "AUTO",
+        "resampling": COG_OVERVIEW_RESAMPLING,
+        "bigtiff": "IF_SAFER",
+    }
+    if options.compress != "none":
+        creation["predictor"] = COG_PREDICTORS[options.predictor]
+        if options.compress in ("deflate", "zstd"):
+            creation["level"] = options.complevel
+    with MemoryFile() as memory:
+        _write_tiff(memory.name, bands, plain, tags)
+        with memory.open() as src:
+            rasterio.shutil.copy(src, path, driver="COG", **creation)
+
+
+def _write_sidecars(path: Path, bands: list[Band], profile: dict, tags: dict, options: ExportOptions) -> None:
     """World file and/or .aux.xml beside ``path``, written by GDAL from a scratch copy, each moved atomically.
 
     GDAL writes the world file with the ``TFW=YES`` creation option, and the
@@ -173,7 +297,7 @@ def _write_sidecars(
     for extra, made, final in jobs:
         scratch_dir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
         try:
-            _write_tiff(scratch_dir / path.name, data, {**profile, **extra}, tags, variable, units)
+            _write_tiff(scratch_dir / path.name, bands, {**profile, **extra}, tags)
             if not (scratch_dir / made).is_file():
                 raise OutputError(f"{final}: GDAL did not write it")
             os.replace(scratch_dir / made, final)
@@ -190,12 +314,42 @@ def _write_sidecars(
 def write_geotiff(
     ds: xr.Dataset, path: str | os.PathLike, variable: str = "value", *, options: ExportOptions | None = None
 ) -> Path:
-    """Write one grid variable to a GeoTIFF through rasterio: CRS, transform, NaN nodata, compressed.
+    """Write a grid to a GeoTIFF through rasterio: CRS, transform, NaN nodata, compressed.
 
     North-up and pixel-is-area (``AREA_OR_POINT=Area``); DEFLATE with the
     floating-point predictor unless ``options`` says otherwise; tiled for large
-    grids; ``history`` gets a timestamped line. A world file (``.tfw``) and
-    GDAL's ``.aux.xml`` are written beside it only when ``options`` asks.
+    grids, and cloud-optimised (GDAL's COG driver: tiles, overviews) for grids
+    over ``COG_MIN_SIDE`` cells on a side; ``history`` gets a timestamped line
+    and the ACDD discovery attributes are tags. Band 1 is ``variable``, described
+    by its name with its ``units``; with ``variable="value"`` the grid's
+    ``distance`` (when kept) is band 2, described ``distance``. A world file
+    (``.tfw``) and GDAL's ``.aux.xml`` are written beside it only when ``options`` asks.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A grid as :func:`chromagrid.geo.make_grid` builds it.
+    path : path-like
+    variable : str
+        The variable of band 1 (``value`` or ``distance``).
+    options : ExportOptions, optional
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np, rasterio
+    >>> from chromagrid.geo import extent_transform, make_grid, parse_crs
+    >>> value = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    >>> grid = make_grid(value, extent_transform((-10, 30, 35, 60), 4, 3), crs=parse_crs("EPSG:4326"))
+    >>> path = write_geotiff(grid, Path(tempfile.mkdtemp()) / "field.tif")
+    >>> with rasterio.open(path) as tif:
+    ...     tif.crs.to_epsg(), tif.bounds, bool(np.array_equal(tif.read(1), value))
+    (4326, BoundingBox(left=-10.0, bottom=35.0, right=30.0, top=60.0), True)
     """
     import rasterio
     from rasterio.crs import CRS as RioCRS
@@ -205,37 +359,70 @@ def write_geotiff(
         raise ConfigError(
             f"output {path}: a grid with a log axis has no affine transform for a GeoTIFF; write .nc instead"
         )
-    data = ds[variable].values.astype(np.float32)
+    names = [variable] + (["distance"] if variable == "value" and "distance" in ds.data_vars else [])
     transform = grid_transform(ds)
     crs = grid_crs(ds)
-    if crs is not None and transform.e > 0:  # y grows downward: store north-up
-        data = data[::-1]
-        transform = transform @ transform.translation(0, data.shape[0]) @ transform.scale(1, -1)
-    height, width = data.shape
+    flip = crs is not None and transform.e > 0  # y grows downward: store north-up
+    bands = []
+    for name in names:
+        data = ds[name].values.astype(np.float32)
+        attrs = ds[name].attrs
+        bands.append(Band(name, data[::-1] if flip else data, attrs.get("units"), attrs.get("long_name")))
+    if flip:
+        transform = transform @ transform.translation(0, ds.sizes["y"]) @ transform.scale(1, -1)
+    height, width = bands[0].data.shape
     profile = {**_geotiff_profile(width, height, options), "transform": transform}
     if crs is not None:
         profile["crs"] = RioCRS.from_wkt(crs.to_wkt())
-    attrs = append_history(attr_safe(ds.attrs), f"wrote {Path(path).name}")
-    tags = {k: str(v) for k, v in attrs.items() if k != "chromagrid_transform"}
+    tags = {k: str(v) for k, v in file_attrs(ds, path).items() if k != "chromagrid_transform"}
     tags["AREA_OR_POINT"] = "Area"
-    units = ds[variable].attrs.get("units")
     with atomic_output(path) as tmp:
-        _write_tiff(tmp, data, profile, tags, variable, units)
+        if options.is_cog(width, height):
+            _write_cog(tmp, bands, profile, tags, options)
+        else:
+            _write_tiff(tmp, bands, profile, tags)
         # GDAL only logs some write failures (libtiff: "File too large") and leaves a cut-short file:
         # read it back before it may replace anything (a failed read raises an OSError).
         with rasterio.open(tmp) as src:
-            if not np.array_equal(src.read(1), data, equal_nan=True):
+            if not all(np.array_equal(src.read(i), b.data, equal_nan=True) for i, b in enumerate(bands, start=1)):
                 raise OutputError(
                     f"{path}: the GeoTIFF written does not read back as written; nothing was "
                     "written and an existing file is unchanged"
                 )
     if options.world_file or options.aux_xml:
-        _write_sidecars(Path(path), data, profile, tags, variable, units, options)
+        _write_sidecars(Path(path), bands, profile, tags, options)
     return Path(path)
 
 
 def write_grid(ds: xr.Dataset, path: str | os.PathLike, options: ExportOptions | None = None) -> Path:
-    """Write a grid in the format its suffix names (.nc, .tif), as ``options`` says (default :class:`ExportOptions`)."""
+    """Write a grid in the format its suffix names (.nc, .tif), as ``options`` says (default :class:`ExportOptions`).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A grid as :func:`chromagrid.geo.make_grid` builds it.
+    path : path-like
+        ``.nc`` or ``.tif``.
+    options : ExportOptions, optional
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np, xarray as xr
+    >>> from chromagrid.geo import extent_transform, make_grid, parse_crs
+    >>> value = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    >>> grid = make_grid(value, extent_transform((-10, 30, 35, 60), 4, 3), crs=parse_crs("EPSG:4326"))
+    >>> path = write_grid(grid, Path(tempfile.mkdtemp()) / "field.nc")
+    >>> with xr.open_dataset(path) as back:
+    ...     bool(np.array_equal(back["value"].values, value)), back["x"].attrs["units"]
+    (True, 'degrees_east')
+    """
     fmt = grid_format(path)
     if fmt == "netcdf":
         return write_netcdf(ds, path, options=options)
