@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Generate a small synthetic accuracy corpus in the public bench's format.
 
-    .venv/bin/python bench/make_corpus.py [--out DIR] [--seed N] [--id ID ...]
+    .venv/bin/python bench/make_corpus.py [--out DIR] [--seed N] [--id ID ...] [--contours]
 
 Writes ``DIR/manifest.jsonl`` and, per case, ``<id>.png|jpg`` plus the truth
-``<id>.npz`` in exactly the layout of ../shared/bench (see its README.md), so
+``<id>.npz`` in exactly the layout of bench/corpus (see its README.md), so
 ``bench/accuracy.py --manifest DIR/manifest.jsonl`` scores chromagrid on it.
 Default DIR is ``bench/out/synthetic`` (git-ignored). Deterministic: every
 case's data come from ``numpy.random.default_rng([seed, crc32(id)])``.
@@ -27,6 +27,12 @@ Boxes follow the bench README: ``plot_box_float`` is ``ax.get_window_extent()``
 with y flipped into rows, ``plot_box`` the same rounded half up; truth pixel
 centres map data coordinates linearly from ``extent`` onto ``plot_box_float``.
 ``truth_kind`` is ``exact`` for nearest/pcolormesh, ``source`` for bilinear.
+
+``--contours`` writes ``CONTOUR_CASES`` instead (default DIR ``bench/out/contours``): filled contours
+(``contourf`` with even, uneven and log levels, ``extend`` both / min / max / neither, a log locator, a
+colour list) and explicit discrete colours (``ListedColormap`` + ``BoundaryNorm``,
+``from_levels_and_colors``, a BoundaryNorm over log-spaced boundaries), each with its truth at every pixel
+of the plot box, for bench/contours.py.
 """
 
 from __future__ import annotations
@@ -784,12 +790,180 @@ def render(case, seed: int, out: Path) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- filled contours, discrete colours
+#: ``--contours``: filled contours (contourf) and explicit discrete colours (issue 12 parts 1 and 2), scored per
+#: pixel by bench/contours.py. ``scale`` is what a user gives chromagrid (the config's scale section); ``draw``
+#: how the figure is drawn; the truth is the field at every pixel centre of the plot box.
+CONTOUR_OUT = REPO / "bench" / "out" / "contours"
+_UNEVEN = [-1.05, -0.7, -0.45, -0.1, 0.05, 0.4, 0.55, 0.95, 1.3, 1.45]
+_LOG = [float(10.0**e) for e in np.arange(-8.0, -4.9, 0.5)]
+_CLASSES = ["#08306b", "#2171b5", "#6baed6", "#c6dbef", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
+CONTOUR_CASES = [
+    {"id": "c_even_both", "draw": "contourf", "cmap": "viridis", "levels": list(np.linspace(-0.9, 1.5, 9)),
+     "extend": "both", "norm": "linear"},
+    {"id": "c_even_neither", "draw": "contourf", "cmap": "RdBu_r", "levels": list(np.linspace(-1.2, 2.4, 13)),
+     "extend": "neither", "norm": "linear"},
+    {"id": "c_uneven_both", "draw": "contourf", "cmap": "turbo", "levels": _UNEVEN, "extend": "both",
+     "norm": "linear"},
+    {"id": "c_uneven_min", "draw": "contourf", "cmap": "magma", "levels": _UNEVEN + [2.5], "extend": "min",
+     "norm": "linear"},
+    {"id": "c_uneven_max", "draw": "contourf", "cmap": "cividis", "levels": [-1.2] + _UNEVEN, "extend": "max",
+     "norm": "linear"},
+    {"id": "c_log_both", "draw": "contourf-log", "cmap": "plasma", "levels": _LOG, "extend": "both", "norm": "log"},
+    {"id": "c_log_locator", "draw": "contourf-locator", "cmap": "viridis", "levels": None, "extend": "neither",
+     "norm": "log"},
+    {"id": "c_colors_both", "draw": "contourf-colors", "colors": _CLASSES[:6], "levels": _UNEVEN[::2],
+     "extend": "both", "norm": "linear"},
+    {"id": "c_listed_boundary", "draw": "pcolormesh-listed", "colors": _CLASSES[:6],
+     "levels": [-1.2, -0.5, 0.0, 0.25, 0.8, 1.5, 2.4], "extend": "neither", "norm": "discrete"},
+    {"id": "c_levels_colors_both", "draw": "imshow-levels-colors", "colors": _CLASSES,
+     "levels": [-0.8, -0.3, 0.1, 0.35, 0.9, 1.2, 1.6], "extend": "both", "norm": "discrete"},
+    {"id": "c_log_boundary", "draw": "pcolormesh-log-boundary", "cmap": "YlGnBu", "levels": _LOG, "extend": "neither",
+     "norm": "discrete"},
+    {"id": "c_uneven_both_jpeg", "draw": "contourf", "cmap": "turbo", "levels": _UNEVEN, "extend": "both",
+     "norm": "linear", "format": "jpeg"},
+]  # fmt: skip
+
+
+def contour_field(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A smooth field over [0, 3] x [0, 2], about -1.1 .. 2.4: a few waves and a slope."""
+    kx, ky, p = rng.uniform(1.6, 2.6), rng.uniform(1.2, 2.0), rng.uniform(0.0, 1.0)
+    return np.sin(kx * x + p) * np.cos(ky * y) + 0.6 * x - 0.2 * y
+
+
+def _to_log(z: np.ndarray) -> np.ndarray:
+    """Field units (-1.1 .. 2.4) to 1e-8.3 .. 1e-4.8: log-spaced data for the log cases."""
+    return 10.0 ** (-8.3 + (z + 1.1))
+
+
+def render_contour(case: dict, seed: int, out: Path) -> dict:
+    """Draw one ``CONTOUR_CASES`` figure; write its image and truth; return its manifest record."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+    from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm, from_levels_and_colors
+    from PIL import Image
+
+    cid, draw = case["id"], case["draw"]
+    rng = np.random.default_rng([seed, zlib.crc32(cid.encode())])
+    log = draw in ("contourf-log", "contourf-locator", "pcolormesh-log-boundary")
+    width, height, dpi = 720, 540, 100
+    fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    ax = fig.add_axes((0.1, 0.1, 0.68, 0.8))
+    extend, levels = case["extend"], case["levels"]
+    if draw.startswith("contourf"):  # a fine grid: the filled polygons follow the field to a fraction of a pixel
+        x, y = np.linspace(0.0, 3.0, 361), np.linspace(0.0, 2.0, 241)
+        gx, gy = np.meshgrid(x, y)
+        z = contour_field(gx, gy, rng)
+        z = _to_log(z) if log else z
+        if draw == "contourf-colors":
+            cs = ax.contourf(gx, gy, z, levels=levels, colors=case["colors"], extend=extend)
+        elif draw == "contourf-locator":
+            cs = ax.contourf(gx, gy, z, locator=ticker.LogLocator(), cmap=case["cmap"])
+            levels = [float(v) for v in cs.levels]
+        else:
+            kw = {"norm": LogNorm()} if log else {}
+            cs = ax.contourf(gx, gy, z, levels=levels, cmap=case["cmap"], extend=extend, **kw)
+        mappable = cs
+    else:  # cells: a 60 x 90 grid drawn nearest (each pixel takes its cell's value)
+        nx, ny = 90, 60
+        xe, ye = np.linspace(0.0, 3.0, nx + 1), np.linspace(0.0, 2.0, ny + 1)
+        xc, yc = 0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1])
+        z = contour_field(*np.meshgrid(xc, yc), rng)
+        z = _to_log(z) if log else z
+        if draw == "pcolormesh-listed":
+            cmap, norm = ListedColormap(case["colors"]), BoundaryNorm(levels, ncolors=len(case["colors"]))
+        elif draw == "imshow-levels-colors":
+            cmap, norm = from_levels_and_colors(levels, case["colors"], extend=extend)
+        else:
+            cmap, norm = matplotlib.colormaps[case["cmap"]], BoundaryNorm(levels, ncolors=256)
+        if draw.startswith("imshow"):
+            mappable = ax.imshow(z, cmap=cmap, norm=norm, origin="lower", extent=(0, 3, 0, 2), aspect="auto",
+                                 interpolation="nearest")  # fmt: skip
+        else:
+            mappable = ax.pcolormesh(xe, ye, z, cmap=cmap, norm=norm)
+    ax.set_xlim(0.0, 3.0)
+    ax.set_ylim(0.0, 2.0)
+    ax.set_title(f"{cid}: {draw}")
+    fig.colorbar(mappable, ax=ax, extend=extend if not draw.startswith("contourf") else None)
+    fig.canvas.draw()
+    plot_box, (x0f, y0f, x1f, y1f) = box_of(ax, fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    fmt_ = case.get("format", "png")
+    image_name = f"{cid}.{'png' if fmt_ == 'png' else 'jpg'}"
+    if fmt_ != "png":
+        jpeg = io.BytesIO()
+        Image.open(buf).convert("RGB").save(jpeg, format="JPEG", quality=90)
+        buf = jpeg
+    (out / image_name).write_bytes(buf.getvalue())
+
+    # the truth at every pixel centre of the plot box: the field itself (contours), the pixel's cell (cells)
+    cols = np.arange(plot_box[0], plot_box[2]) + 0.5
+    rows = np.arange(plot_box[1], plot_box[3]) + 0.5
+    px, py = (cols - x0f) / (x1f - x0f) * 3.0, (y1f - rows) / (y1f - y0f) * 2.0
+    if draw.startswith("contourf"):
+        truth = contour_field(*np.meshgrid(px, py), np.random.default_rng([seed, zlib.crc32(cid.encode())]))
+        truth = _to_log(truth) if log else truth
+    else:
+        ci = np.clip(np.searchsorted(xe, px) - 1, 0, nx - 1)
+        ri = np.clip(np.searchsorted(ye, py) - 1, 0, ny - 1)
+        truth = z[ri[:, None], ci[None, :]]
+    np.savez(out / f"{cid}.npz", values=truth.astype(np.float64), levels=np.asarray(levels, float))
+
+    scale = {"cmap": case["cmap"]} if "cmap" in case else {"colors": list(case["colors"])}
+    if case["norm"] == "discrete":
+        scale.update(norm="discrete", boundaries=[float(v) for v in levels])
+    else:
+        scale.update(norm=case["norm"], levels=[float(v) for v in levels])
+    if extend != "neither":
+        scale["extend"] = extend
+    return {
+        "id": cid,
+        "kind": "contour",
+        "draw": draw,
+        "image": image_name,
+        "truth": f"{cid}.npz",
+        "format": fmt_,
+        "plot_box": plot_box,
+        "levels": [float(v) for v in levels],
+        "extend": extend,
+        # values beyond the levels where the figure does not extend: contourf and from_levels_and_colors leave
+        # them blank, a BoundaryNorm without extend draws them in its end colours
+        "outside": "blank" if draw.startswith("contourf") or draw == "imshow-levels-colors" else "ends",
+        "log": bool(log),
+        "scale": scale,
+        "image_sha256": hashlib.sha256(buf.getvalue()).hexdigest(),
+    }
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: bench/out/synthetic)")
+    ap.add_argument("--out", type=Path, default=None, help="output folder (default: bench/out/synthetic)")
     ap.add_argument("--seed", type=int, default=20260, help="base random seed")
     ap.add_argument("--id", action="append", help="only this case (repeatable)")
+    ap.add_argument(
+        "--contours",
+        action="store_true",
+        help="the filled-contour and discrete-colour cases instead (default folder bench/out/contours; "
+        "scored by bench/contours.py)",
+    )
     a = ap.parse_args(argv)
+    if a.contours:
+        a.out = a.out or CONTOUR_OUT
+        a.out.mkdir(parents=True, exist_ok=True)
+        chosen = [c for c in CONTOUR_CASES if not a.id or c["id"] in set(a.id)]
+        records = []
+        for case in chosen:
+            records.append(render_contour(case, a.seed, a.out))
+            print(f"{case['id']}: {case['draw']} extend={case['extend']}", flush=True)
+        (a.out / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+        print(f"{len(records)} cases in {a.out}")
+        return 0
+    a.out = a.out or DEFAULT_OUT
     cases = [c for c in CASES if not a.id or c[0] in set(a.id)]
     a.out.mkdir(parents=True, exist_ok=True)
     records = []
