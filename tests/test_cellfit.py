@@ -72,7 +72,7 @@ def quantization_floor() -> float:
 
 
 def naive_rmse(figure) -> float:
-    """The plain decode (nearest of the 256 colours in RGB, as ../shared/bench's naive_decode.py)."""
+    """The plain decode (nearest of the 256 colours in RGB, as bench/corpus/naive_decode.py)."""
     x0, y0, x1, y1 = figure.box
     pixels = at_cell_centres(np.asarray(Image.open(figure.path).convert("RGB"))[y0:y1, x0:x1])
     lut = np.floor(colormaps["jet"](np.arange(256))[:, :3] * 255)

@@ -232,7 +232,7 @@ def test_large_grids_are_tiled_small_ones_not(tmp_path):
 def test_cf_global_attributes_and_history(written, figure):
     _, folder, _ = written
     attrs = xr.open_dataset(folder / "field.nc").attrs
-    assert attrs["Conventions"] == "CF-1.11"
+    assert attrs["Conventions"] == "CF-1.11, ACDD-1.3"  # ACDD discovery attributes too (issue 15)
     assert attrs["title"] == "A field with known corners"
     assert chromagrid.__version__ in attrs["source"] and figure.path.name in attrs["source"]
     lines = attrs["history"].splitlines()
@@ -240,7 +240,8 @@ def test_cf_global_attributes_and_history(written, figure):
     assert lines[0].endswith(f"decoded {figure.path.name}") and lines[1].endswith("wrote field.nc")
     with rasterio.open(folder / "field.tif") as src:
         tags = src.tags()
-        assert tags["Conventions"] == "CF-1.11" and tags["history"].splitlines()[-1].endswith("wrote field.tif")
+        assert tags["Conventions"] == "CF-1.11, ACDD-1.3"
+        assert tags["history"].splitlines()[-1].endswith("wrote field.tif")
 
 
 def _cf_errors(path, tmp_path) -> dict:

@@ -264,7 +264,7 @@ def test_bad_config_key(tmp_path, capsys):
     assert main(["run", str(tmp_path / "c.yaml")]) == 1
     assert capsys.readouterr().err.strip() == (
         f"chromagrid: error: {tmp_path / 'c.yaml'}: scale.nrom: unknown key; "
-        "check its spelling and section (see the README's config reference)"
+        "check its spelling and section (see the config reference, docs/config.md)"
     )
 
 

@@ -96,7 +96,7 @@ def test_catalogue_names():
 
 
 def test_every_benchmark_colormap_matches_its_truth_table():
-    """Each (cmap, cmap_n) of ../shared/bench's manifest, against floor(255 lut) from its truth file.
+    """Each (cmap, cmap_n) of bench/corpus/manifest.jsonl, against floor(255 lut) from its truth file.
 
     tests/data/bench_colormaps.json holds those truth tables (see its "about").
     """

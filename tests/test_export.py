@@ -66,7 +66,7 @@ def test_netcdf_cf_compressed_and_georeferenced(tmp_path, figure):
     )
     with netCDF4.Dataset(out) as nc:
         assert nc.data_model == "NETCDF4"
-        assert nc.Conventions == "CF-1.11"
+        assert nc.Conventions == "CF-1.11, ACDD-1.3"  # ACDD discovery attributes too (issue 15)
         value = nc["value"]
         assert value.dtype == np.float32 and value.dimensions == ("y", "x")
         assert value.filters()["zlib"] is True
@@ -99,7 +99,9 @@ def test_geotiff_crs_transform_nodata_deflate(tmp_path, figure):
     )
     expected = _expected_transform(fig.box)
     with rasterio.open(out) as src:
-        assert src.driver == "GTiff" and src.count == 1 and src.dtypes == ("float32",)
+        # band 2: the colour distance, kept by default (issue 15)
+        assert src.driver == "GTiff" and src.count == 2 and src.dtypes == ("float32", "float32")
+        assert src.descriptions == ("value", "distance")
         assert src.crs.to_epsg() == 4326
         assert src.transform.almost_equals(expected)
         assert np.isnan(src.nodata)
@@ -107,7 +109,7 @@ def test_geotiff_crs_transform_nodata_deflate(tmp_path, figure):
         assert src.tags()["source_image"] == fig.path.name
         _check_values(src.read(1), truth)
         assert src.xy(0, 0) == pytest.approx(expected @ (0.5, 0.5))  # row 0 is north
-    da = rioxarray.open_rasterio(out, masked=True).squeeze("band")
+    da = rioxarray.open_rasterio(out, masked=True).sel(band=1)  # band 1: value, band 2: distance
     assert da.rio.crs.to_epsg() == 4326
     _check_values(da.values, truth)
     np.testing.assert_allclose(da["y"].values[[0, -1]], [(expected @ (0, 0.5))[1], (expected @ (0, 239.5))[1]])

@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 from conftest import draw_figure, smooth_field
 from matplotlib.colors import Normalize
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 import chromagrid
 from chromagrid import ConfigError, Reduce
@@ -73,10 +73,10 @@ def test_parquet_with_crs_metadata(written):
     table = pq.read_table(out / "points.parquet")
     meta = table.schema.metadata
     assert CRS.from_wkt(meta[b"crs"].decode()) == crs
-    assert CRS.from_json(meta[b"crs_projjson"].decode()) == crs
+    assert CRS.from_json_dict(json.loads(meta[b"geo"])["columns"]["geometry"]["crs"]) == crs  # GeoParquet
     attrs = json.loads(meta[b"chromagrid"])
     assert attrs["reduction_points"] == len(result.points)
-    frame = pd.read_parquet(out / "points.parquet")
+    frame = pd.read_parquet(out / "points.parquet").drop(columns="geometry")  # the GeoParquet's WKB column
     pd.testing.assert_frame_equal(frame, result.points.reset_index(drop=True))
 
 
@@ -84,14 +84,15 @@ def test_geojson_feature_collection(written):
     result, out, crs, extent = written
     doc = json.loads((out / "points.geojson").read_text())
     assert doc["type"] == "FeatureCollection"
-    assert doc["crs"] == {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs.to_epsg()}"}}
-    assert CRS.from_wkt(doc["crs_wkt"]) == crs
+    assert "crs" not in doc  # RFC 7946: WGS 84 longitude/latitude, no crs member (issue 15)
     feats = doc["features"]
     assert len(feats) == len(result.points)
     assert all(f["geometry"]["type"] == "Point" for f in feats)
     x, y = _expected_xy(result, extent)
-    assert np.allclose([f["geometry"]["coordinates"][0] for f in feats], x)
-    assert np.allclose([f["geometry"]["coordinates"][1] for f in feats], y)
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+    assert np.allclose([f["geometry"]["coordinates"][0] for f in feats], lon, atol=1e-6)
+    assert np.allclose([f["geometry"]["coordinates"][1] for f in feats], lat, atol=1e-6)
+    assert np.allclose([f["properties"]["x"] for f in feats], x)  # the grid's own CRS, as properties
     assert [f["properties"]["n_pixels"] for f in feats] == list(result.points["n_pixels"])
     assert np.allclose([f["properties"]["value"] for f in feats], result.points["value"])
     assert doc["chromagrid"]["reconstruction_rmse_percent"] == pytest.approx(
@@ -128,17 +129,18 @@ def test_netcdf_discrete_sampling_geometry(written):
 
 
 def test_pixel_coordinates_without_georeferencing(figure, tmp_path):
-    result = chromagrid.digitize(
-        figure.path,
-        cmap="viridis",
-        vmin=0.0,
-        vmax=0.7,
-        box=figure.box,
-        points=[tmp_path / "p.csv", tmp_path / "p.geojson", tmp_path / "p.nc"],
-    )
+    with pytest.warns(chromagrid.ChromagridWarning, match="not RFC 7946 longitude/latitude"):
+        result = chromagrid.digitize(
+            figure.path,
+            cmap="viridis",
+            vmin=0.0,
+            vmax=0.7,
+            box=figure.box,
+            points=[tmp_path / "p.csv", tmp_path / "p.geojson", tmp_path / "p.nc"],
+        )
     assert not (tmp_path / "p.prj").exists()
     doc = json.loads((tmp_path / "p.geojson").read_text())
-    assert doc["crs"] is None
+    assert "crs" not in doc
     x0, y0 = figure.box[:2]
     p = result.points
     assert np.array_equal(p["x"], p["col"] + x0) and np.array_equal(p["y"], p["row"] + y0)  # image pixels
@@ -160,7 +162,7 @@ def test_a_failed_write_keeps_the_existing_file(tmp_path):
         {"x": [1.0], "y": [2.0], "value": [3.0], "n_pixels": [4], "cluster": [1], "row": [0], "col": [0]}
     )
     path = tmp_path / "p.geojson"
-    write_points(good, path)
+    write_points(good, path, crs=CRS.from_epsg(4326))
     before = path.read_bytes()
     bad = good.assign(value=[np.nan])  # GeoJSON (strict JSON) has no NaN: the write fails midway
     with pytest.raises(ValueError):

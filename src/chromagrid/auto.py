@@ -20,8 +20,9 @@ that supplies it.
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -66,6 +67,17 @@ class Found:
         ``pixels`` (no world coordinates).
     warnings : list of str
         Findings below :data:`LOW_CONFIDENCE`, and what was left out.
+
+    Examples
+    --------
+    What :func:`chromagrid.digitize` found in ``examples/field.png`` when given nothing but the image:
+
+    >>> import chromagrid
+    >>> found = chromagrid.digitize("examples/field.png").found
+    >>> found.panel, [p.box for p in found.panels], found.colormaps[0].name
+    (0, [(80, 40, 620, 460)], 'viridis')
+    >>> sorted(found.used)
+    ['axes', 'box', 'colormap', 'norm', 'range']
     """
 
     panels: list = field(default_factory=list)
@@ -145,7 +157,9 @@ def find_box(rgb: np.ndarray) -> tuple[int, int, int, int]:
         No panel, or several (listed, with how to choose one).
     """
     found = Found()
-    return _choose_panel("auto", None, rgb, found, None)
+    box = _choose_panel("auto", None, rgb, found, None)
+    assert box is not None  # with box "auto", no panel raises NotFoundError rather than giving the whole image
+    return box
 
 
 def _choose_panel(
@@ -189,7 +203,7 @@ def _choose_panel(
         )
     served = [c for c in found.colorbars if found.panel in c.panels]
     found.colorbar = served[0] if served else (found.colorbars[0] if len(found.colorbars) == 1 else None)
-    return tuple(int(v) for v in chosen.box)
+    return cast(tuple[int, int, int, int], tuple(int(v) for v in chosen.box))
 
 
 def _colorbar_for_box(box, found: Found):
@@ -270,10 +284,11 @@ def _percent_units(data: dict, found: Found) -> None:
         found.used["units"] = "found: % (the colorbar's labels)"
 
 
-def _read_range(scale: dict, rgb: np.ndarray, found: Found) -> None:
-    """Fill the range (and the norm, unless given) from the colorbar's ticks; 0-1 without a colorbar."""
-    from chromagrid.find.ticks import read_colorbar_ticks
+def _read_range(scale: dict, found: Found, ticks) -> None:
+    """Fill the range (and the norm, unless given) from the colorbar's ticks; 0-1 without a colorbar.
 
+    ``ticks`` is the pending :func:`~chromagrid.find.ticks.read_colorbar_ticks` of ``found.colorbar``.
+    """
     bar = found.colorbar
     if bar is None:
         scale["vmin"], scale["vmax"] = 0.0, 1.0
@@ -284,7 +299,7 @@ def _read_range(scale: dict, rgb: np.ndarray, found: Found) -> None:
             "data units; give --vmin and --vmax for values"
         )
         return
-    read = read_colorbar_ticks(rgb, bar)
+    read = ticks.result()
     found.colorbar_scale = read
     if read is None:
         raise NotFoundError(
@@ -313,11 +328,11 @@ def _read_range(scale: dict, rgb: np.ndarray, found: Found) -> None:
         )
 
 
-def _read_axes(data: dict, rgb: np.ndarray, box, found: Found) -> None:
-    """Fill the georeferencing from the panel's axis ticks; pixel coordinates when they cannot be read."""
-    from chromagrid.find.ticks import read_axes
+def _use_axes(data: dict, axes, box, found: Found) -> None:
+    """Fill the georeferencing from the panel's axis ticks (:func:`~chromagrid.find.ticks.read_axes`).
 
-    axes = read_axes(rgb, box)
+    Pixel coordinates, with a warning, when they cannot be read.
+    """
     found.axes = axes
     fits = (("x", axes.x), ("y", axes.y))
     unsure = [
@@ -416,6 +431,7 @@ def complete(data: dict, rgb: np.ndarray, lossy: bool, layout=None, cells: bool 
     'found: viridis (delta E 0.00)'
     """
     from chromagrid.find.layout import find_layout
+    from chromagrid.find.ticks import read_axes, read_colorbar_ticks
 
     number = data.get("panel")
     data = {k: v for k, v in data.items() if k != "panel"}
@@ -436,6 +452,26 @@ def complete(data: dict, rgb: np.ndarray, lossy: bool, layout=None, cells: bool 
             data["box"] = list(box)
     if scale.get("colorbar_box") is not None:
         found.colorbar = _given_colorbar(scale, found)
+    georef = data.get("georef") or {}
+    wants_axes = not cells and found.used["box"] == "found" and all(georef.get(k) is None for k in GEOREF_SOURCES)
+    wants_ticks = not has_value_range(scale) and found.colorbar is not None
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The OCR of the axes and of the colorbar's labels runs beside the colormap's identification
+        # (onnxruntime and most of numpy release the GIL).
+        axes = pool.submit(read_axes, rgb, box) if wants_axes else None
+        ticks = pool.submit(read_colorbar_ticks, rgb, found.colorbar) if wants_ticks else None
+        _complete_scale(data, scale, rgb, box, lossy, found, ticks)
+        if axes is not None:
+            _use_axes(data, axes.result(), box, found)
+    return data, found
+
+
+def _complete_scale(data: dict, scale: dict, rgb: np.ndarray, box, lossy: bool, found: Found, ticks) -> None:
+    """Fill the colour scale's source and range from the colorbar (or the panel's own colours).
+
+    ``ticks`` is the pending :func:`~chromagrid.find.ticks.read_colorbar_ticks` of the colorbar (a future).
+    """
+    has_source = has_scale_source(scale)
     if has_source:
         found.used["colormap"] = "given"
     else:
@@ -443,13 +479,9 @@ def complete(data: dict, rgb: np.ndarray, lossy: bool, layout=None, cells: bool 
     if has_value_range(scale):
         found.used["range"] = "given"
     else:
-        _read_range(scale, rgb, found)
+        _read_range(scale, found, ticks)
         _percent_units(data, found)
     data["scale"] = scale
-    georef = data.get("georef") or {}
-    if not cells and not any(georef.get(k) is not None for k in GEOREF_SOURCES) and found.used["box"] == "found":
-        _read_axes(data, rgb, box, found)
-    return data, found
 
 
 def _given_colorbar(scale: dict, found: Found):
@@ -457,7 +489,7 @@ def _given_colorbar(scale: dict, found: Found):
     from chromagrid.find.layout import Colorbar
     from chromagrid.scale.colorscale import colorbar_orientation
 
-    box = tuple(int(v) for v in scale["colorbar_box"])
+    box = cast(tuple[int, int, int, int], tuple(int(v) for v in scale["colorbar_box"]))
     for c in found.colorbars:
         if max(abs(a - b) for a, b in zip(c.box, box)) <= 3:
             return c

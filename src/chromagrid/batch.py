@@ -104,7 +104,7 @@ def _check_partial(data: dict, where: str, source: str) -> None:
     if unknown:
         raise ConfigError(
             f"{source}: {', '.join(unknown)}: unknown key; check its spelling and section "
-            "(see the README's config reference)"
+            "(see the config reference, docs/config.md)"
         )
 
 
@@ -306,6 +306,23 @@ def plan_batch(path: str | os.PathLike, force: bool = False) -> Plan:
         glob or override pattern that matches nothing, two items writing the
         same output). A figure whose own resolved config is wrong does not stop
         the batch: it is an ``invalid`` item, reported as failed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import yaml
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> config = {
+    ...     "inputs": [str(Path("examples/field.png").resolve()), str(Path("examples/log.png").resolve())],
+    ...     "output": [str(folder / "{stem}.nc")],
+    ...     "defaults": {"box": [80, 40, 620, 460], "scale": {"cmap": "viridis", "vmin": 0, "vmax": 0.7}},
+    ...     "overrides": {"log.png": {"scale": {"cmap": "YlOrRd", "norm": "log", "vmin": 0.1, "vmax": 1000}}},
+    ... }
+    >>> _ = (folder / "atlas.yaml").write_text(yaml.safe_dump(config))
+    >>> plan = plan_batch(folder / "atlas.yaml")
+    >>> [(item.input.name, item.state, item.config.scale.cmap) for item in plan.items]
+    [('field.png', 'to do', 'viridis'), ('log.png', 'to do', 'YlOrRd')]
     """
     from chromagrid.pipeline import config_sha256
 
@@ -321,7 +338,8 @@ def plan_batch(path: str | os.PathLike, force: bool = False) -> Plan:
                 "a pattern without '/' matches file names, one with '/' paths relative to "
                 f"{base}"
             )
-    items, writers = [], {}
+    items: list[Item] = []
+    writers: dict[Path, Path] = {}  # output -> the input that writes it
     for index, image in enumerate(inputs):
         outputs = render_outputs(batch.output, image, index, base)
         for out in outputs:
@@ -754,6 +772,27 @@ def run_batch(
     ------
     ConfigError
         When the batch config itself is wrong (nothing is run).
+
+    Examples
+    --------
+    Two figures on a local Dask cluster of one worker; a second run finds both up to date:
+
+    >>> import io, tempfile
+    >>> from pathlib import Path
+    >>> import yaml
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> config = {
+    ...     "inputs": [str(Path("examples/field.png").resolve()), str(Path("examples/log.png").resolve())],
+    ...     "output": [str(folder / "{stem}.nc")],
+    ...     "defaults": {"box": [80, 40, 620, 460], "scale": {"cmap": "viridis", "vmin": 0, "vmax": 0.7}},
+    ...     "overrides": {"log.png": {"scale": {"cmap": "YlOrRd", "norm": "log", "vmin": 0.1, "vmax": 1000}}},
+    ... }
+    >>> _ = (folder / "atlas.yaml").write_text(yaml.safe_dump(config))
+    >>> report = run_batch(folder / "atlas.yaml", workers=1, progress=io.StringIO())
+    >>> report.ok, sorted(p.name for p in folder.glob("*.nc"))
+    (True, ['field.nc', 'log.nc'])
+    >>> [item.state for item in plan_batch(folder / "atlas.yaml").items]
+    ['up to date', 'up to date']
     """
     plan = plan_batch(path, force=force)
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,4 +1,4 @@
-"""Command line: ``chromagrid decode | run | colormaps | batch | georef | cells``.
+"""Command line: ``chromagrid decode | run | colormaps | batch | georef | cells | inspect | ui``.
 
 It only builds configs and calls the pipeline.
 """
@@ -47,6 +47,18 @@ def _add_scale_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--vmin", type=float)
     g.add_argument("--vmax", type=float)
     g.add_argument("--boundaries", nargs="+", type=float, metavar="B", help="interval edges for --norm discrete")
+    g.add_argument(
+        "--levels",
+        nargs="+",
+        type=float,
+        metavar="L",
+        help="filled-contour (contourf) levels: each colour decodes to its interval (--norm log: a LogNorm)",
+    )
+    g.add_argument(
+        "--extend",
+        choices=["neither", "both", "min", "max"],
+        help="with --levels or --norm discrete: the figure has colours for values below / above the ends",
+    )
 
 
 def _scale_from_args(a: argparse.Namespace) -> dict:
@@ -62,6 +74,8 @@ def _scale_from_args(a: argparse.Namespace) -> dict:
         "vmin",
         "vmax",
         "boundaries",
+        "levels",
+        "extend",
     )
     return {k: getattr(a, k) for k in keys if getattr(a, k) is not None}
 
@@ -584,7 +598,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --dry-run: print the plan as JSON, with every figure's resolved config",
     )
+    _add_ui_parser(sub)
     return parser
+
+
+def _add_ui_parser(sub) -> None:
+    """``chromagrid ui``: the browser page (chromagrid.ui, imported only when the command runs)."""
+    p = sub.add_parser("ui", help="a browser page to check and steer a decode: boxes, colour scale, GCPs, result")
+    p.add_argument("figure", nargs="?", help="the figure (PNG, JPEG, TIFF); prefilled from what chromagrid finds")
+    p.add_argument("--config", metavar="FILE.yaml", help="start from this decode config; saving writes it back")
+    p.add_argument("--batch", metavar="FILE.yaml", help="step through a batch config's figures, fixing each config")
+    p.add_argument(
+        "--allow",
+        action="append",
+        metavar="DIR",
+        help="a folder outside the working folder that saving may write to (repeat)",
+    )
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="print the address only; do not open a browser")
+    p.add_argument("--verbose", action="store_true", help="log every request on stderr")
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -699,6 +731,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cells(args)
         if args.command == "inspect":
             return _inspect(args)
+        if args.command == "ui":
+            import chromagrid.ui
+
+            return chromagrid.ui.main(args)
         from chromagrid.config import read_config_file
         from chromagrid.pipeline import run
 

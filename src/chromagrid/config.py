@@ -13,8 +13,9 @@ import importlib
 import json
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar, overload
 
 import yaml
 from pydantic import (
@@ -112,6 +113,12 @@ class ScaleConfig(_Section):
     vmin: float | None = None
     vmax: float | None = None
     boundaries: list[float] | None = Field(None, description="interval edges for norm: discrete")
+    levels: list[float] | None = Field(
+        None, description="filled-contour (contourf) levels; norm: linear or log says how contourf coloured them"
+    )
+    extend: Literal["neither", "both", "min", "max"] = Field(
+        "neither", description="with levels or norm: discrete: colours for values below / above the ends"
+    )
 
     @field_validator("cmap")
     @classmethod
@@ -143,6 +150,10 @@ class ScaleConfig(_Section):
                 raise ValueError("give either colorbar_range or vmin/vmax, not both")
         if self.values is not None and self.colors is None:
             raise ValueError("values needs colors")
+        if self.levels is not None:
+            return self._levels_consistent()
+        if self.extend != "neither" and self.norm != "discrete":
+            raise ValueError("extend goes with levels (contourf) or norm: discrete with boundaries")
         if self.norm == "discrete":
             b = self.boundaries
             if not b or len(b) < 2 or any(b2 <= b1 for b1, b2 in zip(b, b[1:])):
@@ -163,6 +174,28 @@ class ScaleConfig(_Section):
             )
         if self.norm == "log" and lo <= 0:
             raise ValueError(f"norm: log needs vmin > 0 (got {lo})")
+        return self
+
+    def _levels_consistent(self):
+        """``levels`` (a contourf): increasing, with norm linear or log, not with boundaries or values."""
+        b = self.levels
+        assert b is not None  # called only when levels are given
+        if len(b) < 2 or any(b2 <= b1 for b1, b2 in zip(b, b[1:])):
+            raise ValueError("levels: at least 2 strictly increasing values")
+        if self.norm == "discrete" or self.boundaries is not None:
+            raise ValueError(
+                "levels (contourf) and norm: discrete with boundaries (BoundaryNorm) colour intervals in two "
+                "different ways: give one of them"
+            )
+        if self.values is not None:
+            raise ValueError("levels give the values: remove values")
+        if self.colorbar_box is not None and self.extend != "neither":
+            raise ValueError("extend with colorbar_box: the strip leaves out the extend triangles; give cmap or colors")
+        if self.norm == "log" and b[0] <= 0:
+            raise ValueError(f"levels with norm: log must be positive (got {b[0]:g})")
+        lo, hi = self.value_range
+        if lo is not None and hi is not None and not lo < hi:
+            raise ValueError(f"vmin ({lo}) must be less than vmax ({hi})")
         return self
 
     @property
@@ -388,6 +421,16 @@ class Config(_Section):
 
     Relative paths are resolved against the config file's folder by
     :func:`load_config`.
+
+    Examples
+    --------
+    A config from a dict (or a YAML/TOML file: :func:`load_config`); sections left out take their defaults:
+
+    >>> config = Config(input="figure.png", scale={"cmap": "viridis", "vmin": 0, "vmax": 1})
+    >>> config.scale.cmap, config.decode.max_distance, config.box
+    ('viridis', 10.0, None)
+    >>> load_config("configs/example.yaml").georef.crs
+    'EPSG:4326'
     """
 
     input: Path
@@ -448,7 +491,9 @@ def format_validation_error(error: ValidationError, source: str = "config") -> s
     pydantic reports each form's failure under a type tag; the tags are left out
     of the path, and a word alternative (``auto``) only as a hint after the others.
     """
-    problems, alternatives = [], {}
+    problems: list[dict[str, Any]] = []
+    alternatives: dict[tuple, Any] = {}
+    problem: Mapping[str, Any]  # pydantic's ErrorDetails, then dicts of the same keys
     for problem in error.errors():
         loc = tuple(p for p in problem["loc"] if not (isinstance(p, str) and "[" in p))  # union member tags
         if problem["type"] == "literal_error" and len(loc) < len(problem["loc"]):
@@ -462,7 +507,7 @@ def format_validation_error(error: ValidationError, source: str = "config") -> s
         where = ".".join(str(p) for p in problem["loc"]) or "(top level)"
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
-            message = "unknown key; check its spelling and section (see the README's config reference)"
+            message = "unknown key; check its spelling and section (see the config reference, docs/config.md)"
         elif problem["type"] == "missing" and problem["loc"] and isinstance(problem["loc"][-1], int):
             where = ".".join(str(p) for p in problem["loc"][:-1])  # a list of fixed length, cut short
             message = f"too few values: item {problem['loc'][-1] + 1} is missing"
@@ -473,7 +518,16 @@ def format_validation_error(error: ValidationError, source: str = "config") -> s
     return f"{source}: " + ("; ".join(lines) if len(lines) == 1 else "\n  " + "\n  ".join(lines))
 
 
-def validate_config(data: dict, source: str = "config", model: type[BaseModel] | None = None) -> Config:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+@overload
+def validate_config(data: dict, source: str = ..., model: None = None) -> Config: ...
+@overload
+def validate_config(data: dict, source: str = ..., *, model: type[_Model]) -> _Model: ...
+@overload
+def validate_config(data: dict, source: str, model: type[_Model]) -> _Model: ...
+def validate_config(data: dict, source: str = "config", model: type[BaseModel] | None = None) -> BaseModel:
     """Validate a dict into a :class:`Config` (or ``model``), raising :class:`ConfigError` with readable lines."""
     try:
         return (model or Config).model_validate(data)
@@ -529,14 +583,45 @@ def resolve_paths(data: dict, base: Path) -> dict:
     return data
 
 
-def load_config(path: str | os.PathLike, model: type[BaseModel] | None = None) -> Config:
+@overload
+def load_config(path: str | os.PathLike, model: None = None) -> Config: ...
+@overload
+def load_config(path: str | os.PathLike, model: type[_Model]) -> _Model: ...
+def load_config(path: str | os.PathLike, model: type[BaseModel] | None = None) -> BaseModel:
     """Read and validate a YAML or TOML config (a :class:`Config`, or ``model``); relative paths resolve
     against its folder.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.yaml``/``.yml`` or ``.toml`` file.
+    model : pydantic model class, optional
+        What to validate it as (:class:`CellsConfig` for a cells config); default :class:`Config`.
+
+    Returns
+    -------
+    Config
+        The validated config, its paths absolute.
 
     Raises
     ------
     ConfigError
         With one line per problem, naming the key and what to change.
+
+    Examples
+    --------
+    >>> config = load_config("configs/example.yaml")
+    >>> config.input.name, config.box, config.scale.cmap
+    ('field.png', (80, 40, 620, 460), 'viridis')
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> bad = Path(tempfile.mkdtemp()) / "bad.yaml"
+    >>> import yaml
+    >>> _ = bad.write_text(yaml.safe_dump({"input": "f.png", "scale": {"cmap": "viridis", "vmin": 1, "vmax": 0.5}}))
+    >>> load_config(bad)
+    Traceback (most recent call last):
+    ...
+    chromagrid.errors.ConfigError: ...bad.yaml: scale: vmin (1.0) must be less than vmax (0.5)...
     """
     path = Path(path)
     return validate_config(load_config_data(path, cells=model is not None), source=str(path), model=model)
@@ -570,7 +655,7 @@ def has_scale_source(scale: dict) -> bool:
 
 def has_value_range(scale: dict) -> bool:
     """Whether a ``scale`` section (plain data) gives its values: a range, boundaries, or a value per colour."""
-    if scale.get("colorbar_range") is not None or scale.get("boundaries") is not None:
+    if any(scale.get(k) is not None for k in ("colorbar_range", "boundaries", "levels")):
         return True
     if scale.get("vmin") is not None and scale.get("vmax") is not None:
         return True
@@ -629,6 +714,12 @@ class CellsConfig(_Section):
 
     Relative paths are resolved against the config file's folder by
     :func:`load_cells_config`.
+
+    Examples
+    --------
+    >>> config = load_config("configs/cells.yaml", model=CellsConfig)
+    >>> config.kind, config.scale.cmap, config.row_labels[:2]
+    ('cells', 'YlGn', ['north', 'east'])
     """
 
     kind: Literal["cells"] = Field("cells", description="marks a cells config for `chromagrid run`")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import xarray as xr
@@ -23,7 +25,7 @@ from chromagrid.config import (
     precheck_config,
     validate_config,
 )
-from chromagrid.decode.core import Decoded, clean_overlays, decode, smooth_values
+from chromagrid.decode.core import Decoded, clean_overlays, decode, fill_enclosed, smooth_values
 from chromagrid.decode.frame import Frame, find_frame
 from chromagrid.decode.gridlines import Gridlines, find_gridlines
 from chromagrid.decode.interpolated import LOSSY_TOLERANCE, plain_background, restore_margins
@@ -48,6 +50,8 @@ from chromagrid.scale.colorscale import ColorScale, from_colorbar, from_colormap
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from chromagrid.tiles import TiledImage
 
 
 @dataclass
@@ -81,6 +85,15 @@ class Result:
     found : chromagrid.auto.Found or None
         What the figure supplied (box, colormap, range, axes), with the
         evidence and confidence of each finding; None when the config gave all.
+
+    Examples
+    --------
+    >>> import chromagrid
+    >>> result = chromagrid.digitize("examples/field.png", cmap="viridis", vmin=0, vmax=0.7, box=(80, 40, 620, 460))
+    >>> result.box, result.grid["value"].shape, result.scale.name
+    ((80, 40, 620, 460), (420, 540), 'viridis')
+    >>> round(result.masked_fraction, 3)  # the white quarter disc in the lower left is no data
+    0.114
     """
 
     grid: xr.Dataset
@@ -100,6 +113,21 @@ class Result:
     def value(self) -> xr.DataArray:
         """The decoded values (``grid["value"]``)."""
         return self.grid["value"]
+
+    def bounds(self) -> tuple[xr.DataArray, xr.DataArray]:
+        """Each pixel's value interval: (lower, upper) grids like ``grid["value"]``.
+
+        The bounds of the scale colour each value was decoded from
+        (:meth:`~chromagrid.scale.colorscale.ColorScale.bounds_of`): for
+        ``levels`` or discrete boundaries, the class's interval (-inf / +inf
+        on the open side of an ``extend`` class); NaN where there is no value.
+        """
+        value = self.grid["value"]
+        lower, upper = self.scale.bounds_of(value.values)
+        return (
+            value.copy(data=lower.astype(np.float32)).rename("lower"),
+            value.copy(data=upper.astype(np.float32)).rename("upper"),
+        )
 
     def summary(self) -> dict:
         """JSON-able numbers describing the run."""
@@ -122,9 +150,13 @@ def build_scale(config: Config, rgb: np.ndarray) -> ColorScale:
     s = config.scale
     vmin, vmax = s.value_range
     if s.cmap is not None:
-        return from_colormap(s.cmap, s.norm, vmin, vmax, s.boundaries, ncolors=s.ncolors)
+        return from_colormap(
+            s.cmap, s.norm, vmin, vmax, s.boundaries, ncolors=s.ncolors, levels=s.levels, extend=s.extend
+        )
     if s.colors is not None:
-        return from_colors(s.colors, s.values, s.norm, vmin, vmax, s.boundaries)
+        return from_colors(s.colors, s.values, s.norm, vmin, vmax, s.boundaries, levels=s.levels, extend=s.extend)
+    if s.levels is not None:  # a contourf's colorbar strip: one even band per interval, as a discrete bar
+        return from_colorbar(rgb, s.colorbar_box, None, None, "discrete", s.levels, s.colorbar_orientation)
     return from_colorbar(rgb, s.colorbar_box, vmin, vmax, s.norm, s.boundaries, s.colorbar_orientation)
 
 
@@ -163,8 +195,46 @@ def distance_statistics(decoded: Decoded, max_distance: float) -> dict:
 
 
 #: Config keys left out of :func:`config_sha256`: where the figure and its outputs live, not how it is decoded
-#: (the input's content is recorded by its own SHA-256).
-CONFIG_HASH_EXCLUDES = ("input", "output")
+#: (the input's content is recorded by its own SHA-256), so that moving a project folder keeps the hash.
+CONFIG_HASH_EXCLUDES = ("input", "output", "points", "report", "figure")
+#: Top-level config keys holding one file path, and those holding a list of them.
+PATH_KEYS, PATH_LIST_KEYS = ("input", "report", "figure"), ("output", "points")
+
+#: The folder of the config file being run (set by :func:`run` and :func:`run_panels` given a file).
+_CONFIG_FOLDER: ContextVar[Path | None] = ContextVar("chromagrid_config_folder", default=None)
+
+
+@contextlib.contextmanager
+def config_folder(path: str | os.PathLike):
+    """While inside, provenance records the config's paths relative to the folder of the config file ``path``."""
+    token = _CONFIG_FOLDER.set(Path(path).resolve().parent)
+    try:
+        yield
+    finally:
+        _CONFIG_FOLDER.reset(token)
+
+
+def portable_config(config) -> dict:
+    """The resolved config with its file paths relative to the config file's folder (POSIX separators).
+
+    The folder is the config file's when the run was given one (:func:`config_folder`), else the input
+    image's: no machine path goes into an output, and moving a project folder changes nothing.
+    """
+    data = config.resolved()
+    base = _CONFIG_FOLDER.get() or Path(data["input"]).resolve().parent
+
+    def relative(p):
+        return Path(os.path.relpath(Path(p).resolve(), base)).as_posix() if p else p
+
+    for key in PATH_KEYS:
+        if data.get(key):
+            data[key] = relative(data[key])
+    for key in PATH_LIST_KEYS:
+        if data.get(key):
+            data[key] = [relative(p) for p in data[key]]
+    if (data.get("georef") or {}).get("gcps_file"):
+        data["georef"]["gcps_file"] = relative(data["georef"]["gcps_file"])
+    return data
 
 
 def config_sha256(config: Config) -> str:
@@ -172,15 +242,23 @@ def config_sha256(config: Config) -> str:
 
     Two runs with equal hashes decode the same figure bytes the same way; the
     batch runner compares it with the ``chromagrid_config_sha256`` attribute of
-    existing outputs to decide whether they are up to date.
+    existing outputs to decide whether they are up to date. A GCP file counts
+    by its content (SHA-256), not its path.
     """
+    from chromagrid.io.image import file_sha256
+
     data = {k: v for k, v in config.resolved().items() if k not in CONFIG_HASH_EXCLUDES}
+    if (data.get("georef") or {}).get("gcps_file"):
+        data["georef"]["gcps_file"] = "sha256:" + file_sha256(data["georef"]["gcps_file"])
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def provenance(config: Config, image: RasterImage, scale: ColorScale, box, found: Found | None = None) -> dict:
-    """Global attributes: CF basics, the source figure, the scale, the full config, and what was found."""
+def provenance(
+    config: Config, image: RasterImage | TiledImage, scale: ColorScale, box, found: Found | None = None
+) -> dict:
+    """Global attributes: CF basics, the source figure (name and SHA-256), the scale, the config (its paths
+    relative to the config file, :func:`portable_config`), and what was found."""
     name = Path(image.path).name
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     detected = {}
@@ -207,7 +285,7 @@ def provenance(config: Config, image: RasterImage, scale: ColorScale, box, found
         "norm": scale.norm,
         "vmin": scale.vmin,
         "vmax": scale.vmax,
-        "chromagrid_config": json.dumps(config.resolved(), sort_keys=True),
+        "chromagrid_config": json.dumps(portable_config(config), sort_keys=True),
         "chromagrid_config_sha256": config_sha256(config),
         **detected,
     }
@@ -223,7 +301,7 @@ def plot_box(config: Config, image: RasterImage) -> tuple[int, int, int, int]:
         from chromagrid.auto import find_box
 
         return find_box(image.rgb)
-    return tuple(config.box or (0, 0, *image.size))
+    return cast(tuple[int, int, int, int], tuple(config.box or (0, 0, *image.size)))
 
 
 def decode_box(
@@ -320,11 +398,27 @@ def run(
     ------
     ChromagridError
         For any problem with the input, before anything is written.
+
+    Examples
+    --------
+    A config as a dict (or a YAML/TOML file, or a :class:`~chromagrid.config.Config`); the box,
+    scale and extent given, nothing found:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp())
+    >>> result = run({
+    ...     "input": "examples/log.png", "output": [str(out / "log.nc")], "box": [80, 40, 620, 460],
+    ...     "scale": {"cmap": "YlOrRd", "norm": "log", "vmin": 0.1, "vmax": 1000},
+    ...     "georef": {"extent": [-10, 30, 35, 60], "crs": "EPSG:4326"},
+    ... })
+    >>> [path.name for path in result.outputs], result.grid.attrs["georef_method"]
+    (['log.nc'], 'extent')
     """
     found, image = None, None
     if isinstance(config, (str, os.PathLike)):
-        source = source or str(config)
-        config = load_config_data(config)
+        with config_folder(config):  # provenance: the config's paths relative to its file
+            return run(load_config_data(config), write_config=write_config, source=source or str(config))
     source = source or "config"
     if isinstance(config, dict):
         if has_panel_template(config):
@@ -397,7 +491,9 @@ def _for_panel(data: dict, number: int) -> dict:
     return {**data, **{k: fill(data[k]) for k in _OUTPUT_KEYS if k in data}, "panel": number}
 
 
-def run_panels(config: dict | str | os.PathLike, *, write_config: str | os.PathLike | None = None) -> list[Result]:
+def run_panels(
+    config: dict | str | os.PathLike, *, write_config: str | os.PathLike | None = None, source: str | None = None
+) -> list[Result]:
     """Decode every panel of a multi-panel figure, ``{panel}`` in each output name replaced by its number.
 
     Parameters
@@ -406,17 +502,31 @@ def run_panels(config: dict | str | os.PathLike, *, write_config: str | os.PathL
         A config whose outputs hold ``{panel}`` (``out/{panel}.nc``), without ``box`` or ``panel``.
     write_config : path-like, optional
         The explicit config of each panel's run; its name holds ``{panel}`` too.
+    source : str, optional
+        What error messages name as the config (default: its file, or ``config``).
 
     Returns
     -------
     list of Result
         One per panel, in reading order (rows top to bottom, left to right).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp())
+    >>> results = run_panels({"input": "examples/field.png", "output": [str(out / "{panel}.nc")]})
+    >>> [path.name for result in results for path in result.outputs]
+    ['1.nc']
     """
     from chromagrid.errors import NotFoundError
     from chromagrid.find.layout import find_layout
 
-    source = str(config) if isinstance(config, (str, os.PathLike)) else "config"
-    data = load_config_data(config) if isinstance(config, (str, os.PathLike)) else dict(config)
+    if isinstance(config, (str, os.PathLike)):
+        with config_folder(config):  # provenance: the config's paths relative to its file
+            return run_panels(load_config_data(config), write_config=write_config, source=str(config))
+    source = source or "config"
+    data = dict(config)
     if not has_panel_template(data):
         raise ConfigError(
             f"{source}: no output name holds {PANEL_FIELD}: give one (out/{PANEL_FIELD}.nc), or "
@@ -496,10 +606,12 @@ def run_decode(config: Config, image: RasterImage, found: Found | None = None) -
         gridlines=find_gridlines(image.rgb, box, scale, lossy),
         origin=(x0, y0),
     )
-    if config.decode.margins == "auto":
+    if config.decode.margins == "auto" and config.scale.levels is None:  # contourf polygons: nothing resampled
         decoded = replace(
             decoded, value=restore_margins(decoded.value, image.rgb[y0:y1, x0:x1], LOSSY_TOLERANCE if lossy else 0)
         )
+    if config.decode.overlays == "fill":  # text printed inside flat cells takes the cell's value
+        decoded = fill_enclosed(decoded, scale, lossy=lossy, opaque=opaque)
     valid = decoded.valid
     if not valid.any():
         raise ChromagridError(
@@ -529,7 +641,7 @@ def run_decode(config: Config, image: RasterImage, found: Found | None = None) -
         grid=grid,
         scale=scale,
         config=config,
-        box=tuple(box),
+        box=cast(tuple[int, int, int, int], tuple(box)),
         masked_fraction=float(1.0 - valid.mean()),
         distance_stats=distance_statistics(decoded, config.decode.max_distance),
         georef=georef_summary(plan) if plan is not None else None,
@@ -567,7 +679,7 @@ def pixel_mapping(config: Config, box) -> PixelMapping | None:
 def georef_summary(plan: GridPlan) -> dict:
     """JSON-able description of the georeferencing (method, grid, CRSs, GCP residuals) for the report."""
     m = plan.mapping
-    out = {
+    out: dict[str, Any] = {
         "method": m.method,
         "transform": m.transform_name,
         "warped": plan.target is not None,
@@ -639,6 +751,8 @@ def write_reduction_outputs(result: Result, rgb: np.ndarray) -> None:
     if config.figure is not None:
         from chromagrid.reduce.figure import draw_figure
 
+        assert result.reconstruction is not None and result.checks is not None, "reduce_and_check first"
+
         result.outputs.append(
             draw_figure(
                 config.figure,
@@ -669,6 +783,8 @@ def digitize(
     panel: int | None = None,
     norm: str | None = None,
     boundaries=None,
+    levels=None,
+    extend: str | None = None,
     ncolors: int | None = None,
     colors=None,
     values=None,
@@ -721,6 +837,11 @@ def digitize(
         Default: the colorbar's, when the range is read from it; else linear.
     boundaries : sequence of float, optional
         Interval edges for ``norm="discrete"``.
+    levels : sequence of float, optional
+        The levels of a filled contour plot (``contourf``): each colour decodes to the
+        centre of its interval (``norm="log"``: contourf had a LogNorm); see ``docs/contours.md``.
+    extend : {"neither", "both", "min", "max"}, optional
+        With ``levels`` or ``norm="discrete"``: colours for values beyond the first / last level.
     ncolors : int, optional
         Resample the colormap to this many colours.
     colors, values : optional
@@ -778,6 +899,8 @@ def digitize(
             vmax=vmax,
             norm=norm,
             boundaries=boundaries,
+            levels=levels,
+            extend=extend,
             ncolors=ncolors,
             colors=colors,
             values=values,
@@ -915,6 +1038,18 @@ def run_cells(config, source: str | None = None):
     ChromagridError
         For any problem with the input (no grid found, a box without colour-scale
         pixels, more cells than pixels, ...), before anything is written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp())
+    >>> result = run_cells({
+    ...     "kind": "cells", "input": "examples/heatmap.png", "output": [str(out / "matrix.csv")],
+    ...     "scale": {"cmap": "YlGn", "vmin": 0, "vmax": 10}, "annotations": "off",
+    ... })
+    >>> result.matrix.shape, len((out / "matrix.csv").read_text().splitlines())
+    ((6, 8), 6)
     """
     from chromagrid.config import CellsConfig, validate_cells_config
     from chromagrid.heatmap.cells import measure_cells, write_diagnostic, write_matrix, write_report
@@ -958,15 +1093,18 @@ def run_cells(config, source: str | None = None):
     if config.annotations != "off" or config.values_from == "text":
         check_printed_numbers(result, image.rgb, config)
     name = Path(image.path).name
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     attrs = {
+        "Conventions": "CF-1.11",
         "title": config.title or f"Cell values decoded from {name}",
         "source": f"chromagrid {__version__} from the cell heat map {name}",
+        "history": f"{now}: chromagrid {__version__} decoded {name}",
         "chromagrid_version": __version__,
         "source_image": name,
         "source_image_sha256": image.sha256,
         "colorscale": json.dumps(scale.describe()),
         "units": config.units,
-        "chromagrid_config": json.dumps(config.resolved(), sort_keys=True),
+        "chromagrid_config": json.dumps(portable_config(config), sort_keys=True),
     }
     result.config = config
     if found is not None:
@@ -1104,6 +1242,16 @@ def cells(
         ``.matrix`` (xarray.DataArray on (row, col), NaN where a cell has no
         usable pixels), ``.cell_boxes``, ``.box``, ``.grid``, ``.pixel_counts``,
         ``.distances``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> result = cells("examples/heatmap.png", cmap="YlGn", vmin=0, vmax=10, annotations="off")
+    >>> result.matrix.shape, result.box
+    ((6, 8), (100, 60, 500, 384))
+    >>> truth = np.load("examples/heatmap.npz")["values"]  # what the figure was drawn from
+    >>> float(np.abs(result.matrix.values - truth).max()) < 0.05
+    True
     """
 
     scale = {

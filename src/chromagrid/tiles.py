@@ -47,6 +47,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -132,7 +133,7 @@ class TiledImage:
         The file and the SHA-256 of its bytes.
     """
 
-    source: object
+    source: Any  # a lazy (h, w, 4) array: the decoded file, or a reader of its windows
     has_alpha: bool
     path: str = ""
     sha256: str = ""
@@ -245,11 +246,11 @@ class TiledDecoded:
         Number of distinct colours in the box.
     """
 
-    value: object
-    distance: object
+    value: Any  # dask arrays, which the grid builders take as any other array
+    distance: Any
     scale: ColorScale
     n_colors: int
-    stacked: object = None  # (H, W, 2): value and distance, one dask chunk per tile
+    stacked: Any = None  # (H, W, 2): value and distance, one dask chunk per tile
 
 
 def decode_tiled(
@@ -373,6 +374,18 @@ def run_tiled(config, tile: int = DEFAULT_TILE):
     ChromagridError
         As :func:`chromagrid.pipeline.run`; ConfigError for settings that need
         the whole image at once (``reduce``).
+
+    Examples
+    --------
+    Tiles give the values of an untiled run:
+
+    >>> import numpy as np, chromagrid
+    >>> config = {"input": "examples/field.png", "box": [80, 40, 620, 460],
+    ...           "scale": {"cmap": "viridis", "vmin": 0, "vmax": 0.7}}
+    >>> tiled = run_tiled(config, tile=256).grid.load()
+    >>> whole = chromagrid.run(config).grid
+    >>> bool(np.array_equal(tiled["value"].values, whole["value"].values, equal_nan=True))
+    True
     """
     import dask
 
@@ -401,7 +414,7 @@ def run_tiled(config, tile: int = DEFAULT_TILE):
     box = tuple(config.box or (0, 0, width, height))
     x0, y0, x1, y1 = box
     with dask.config.set(scheduler="threads"):
-        scale = build_scale(config, image.rgb)
+        scale = build_scale(config, cast(np.ndarray, image.rgb))  # its windows: all the colorbar sampler reads
         decoded = decode_tiled(image, scale, config, box, tile)
         masked, stats = tiled_statistics(decoded, config.decode.max_distance)
         if stats["max"] is None:

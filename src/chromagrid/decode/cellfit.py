@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy import ndimage
@@ -212,25 +213,27 @@ def find_lattices(change: np.ndarray, min_cell: float = 2.0) -> list[np.ndarray]
     first, last = np.repeat(shifts, len(shifts)), np.tile(size + shifts, len(shifts))  # every pair of ends
 
     counts = np.arange(2, int(size / min_cell) + 1)
-    best_ends, scores = [], []
+    best_ends: list[tuple[float, float]] = []
+    best_scores: list[float] = []
     for n in counts:
         lattices = first[:, None] + (last - first)[:, None] * (np.arange(n + 1) / n)
         score = _excess_on(lattices, excess)
         k = int(np.argmax(score))
         best_ends.append((first[k], last[k]))
-        scores.append(score[k])
-    scores = np.array(scores)
-    found, periods = [], []
+        best_scores.append(score[k])
+    scores = np.array(best_scores)
+    found: list[np.ndarray] = []
+    periods: list[float] = []
     for i in np.argsort(-scores, kind="stable"):
         if len(found) == LATTICE_CANDIDATES or scores[i] <= 0 or scores[i] < LATTICE_SHARE * scores.max():
             break
-        n = int(counts[i])
-        period = (best_ends[i][1] - best_ends[i][0]) / n
+        cells = int(counts[i])
+        period = (best_ends[i][1] - best_ends[i][0]) / cells
         if any(abs(period - p) < LATTICE_DISTINCT * p for p in periods):
             continue  # the same lattice with its ends a cell further: not another candidate
         periods.append(period)
-        edges = best_ends[i][0] + (best_ends[i][1] - best_ends[i][0]) * np.arange(n + 1) / n
-        cell = (edges[-1] - edges[0]) / n
+        edges = best_ends[i][0] + (best_ends[i][1] - best_ends[i][0]) * np.arange(cells + 1) / cells
+        cell = (edges[-1] - edges[0]) / cells
         on = change[np.clip(_boundary(edges), 1, size - 1)].mean()
         halfway = change[np.clip(_boundary(edges[:-1] + cell / 2), 1, size - 1)].mean()
         if on >= (1.0 + MIN_LATTICE_CONTRAST) * halfway:
@@ -272,8 +275,8 @@ def sharpen_lattice(edges: np.ndarray, change: np.ndarray, reach: float = LATTIC
     fine = np.arange(-1.0, 1.0 + 1e-9, 0.025)
     first, last = edges[0] + coarse[i] + fine, edges[-1] + coarse[j] + fine
     score = scores(first, last)
-    i, j = np.nonzero(score >= score.max() - 1e-9)
-    a, b = float(first[i].mean()), float(last[j].mean())
+    rows, cols = np.nonzero(score >= score.max() - 1e-9)
+    a, b = float(first[rows].mean()), float(last[cols].mean())
     return a + (b - a) * steps
 
 
@@ -482,7 +485,7 @@ def fit_cells(
                 for k in range(3):
                     model.add(k, rows[on], cols[on], step[on, k])
                 entry[cells] = best
-    return CellFit(lows, highs, log_likelihood, model.misfit(_blocks(data).all(axis=(2, 3))))
+    return CellFit(lows, highs, log_likelihood, model.misfit(cast(np.ndarray, _blocks(data).all(axis=(2, 3)))))
 
 
 def _halved(edges: np.ndarray) -> np.ndarray:
@@ -578,7 +581,7 @@ def raster_positions(
         warnings.simplefilter("ignore", RuntimeWarning)  # rows or columns without a pair of values
         change = [np.pad(np.nan_to_num(np.nanmean(np.abs(np.diff(u, axis=a)), axis=1 - a)), 1) for a in (1, 0)]
     rows, cols = where
-    candidates = [
+    candidates: list[list[np.ndarray]] = [
         [e + origin for e in find_lattices(c, MIN_CELL)] for c, origin in zip(change, (cols.start, rows.start))
     ]
     if not candidates[0] or not candidates[1]:
@@ -600,7 +603,7 @@ def raster_positions(
     clean = likeliest.cell >= 0
     x_edges, y_edges = min(
         ((x, y) for x in candidates[0] for y in candidates[1]),
-        key=lambda pair: first_guess(_Lattice(*pair, clean), scale)[0],
+        key=lambda pair: first_guess(_Lattice(pair[0], pair[1], clean), scale)[0],
     )
     chosen = first_guess(_Lattice(x_edges, y_edges, clean), scale)[0]
     for halved in ((_halved(x_edges), y_edges), (x_edges, _halved(y_edges))):

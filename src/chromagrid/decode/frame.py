@@ -64,11 +64,16 @@ class Frame:
     ticks : tuple of tuples of (start, stop, depth)
         Tick marks drawn inward from each side: positions along the side (columns for top and bottom,
         rows for left and right) and how many lines from the edge they cover, their blended tips included.
+
+    Examples
+    --------
+    >>> Frame().lines, Frame(lines=(1, 1, 1, 1)).lines
+    ((0, 0, 0, 0), (1, 1, 1, 1))
     """
 
-    lines: tuple[int, int, int, int] = (0, 0, 0, 0)
-    blend: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-    colour: tuple[tuple[float, float, float], ...] = ((0.0, 0.0, 0.0),) * 4
+    lines: tuple[int, ...] = (0, 0, 0, 0)
+    blend: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0)
+    colour: tuple[tuple[float, ...], ...] = ((0.0, 0.0, 0.0),) * 4
     ticks: tuple[tuple[Tick, ...], ...] = ((), (), (), ())
 
     def __bool__(self) -> bool:
@@ -236,7 +241,7 @@ def _ticks(inside: np.ndarray, n: int, colour: np.ndarray, ends: tuple[int, int]
     lines = inside[n:]
     if len(lines) < 2 or lines.shape[1] < ends[0] + ends[1] + 8:
         return ()
-    near = np.zeros(lines.shape[:2], bool)  # (lines, positions): blended towards the frame from both sides
+    near: np.ndarray = np.zeros(lines.shape[:2], bool)  # (lines, positions): blended towards the frame from both sides
     before = _towards(lines[:, 2:-2], lines[:, :-4], colour)
     after = _towards(lines[:, 2:-2], lines[:, 4:], colour)
     near[:, 2:-2] = before & after
@@ -321,6 +326,16 @@ def find_frame(rgb, box: Box, lossy: bool = False) -> Frame:
     -------
     Frame
         Empty (no lines, no blend) on sides without a frame line.
+
+    Examples
+    --------
+    The bundled ``examples/field.png``: matplotlib's black frame covers the top and left lines of the
+    plot box, and blends about 6 % into the line inside it on every side:
+
+    >>> from chromagrid.io import read_image
+    >>> frame = find_frame(read_image("examples/field.png").rgb, (80, 40, 620, 460))
+    >>> frame.lines, [round(b, 2) for b in frame.blend]
+    ((1, 0, 1, 0), [0.06, 0.06, 0.06, 0.06])
     """
     tolerance = LOSSY_TOLERANCE if lossy else TOLERANCE
     edges = list(_edge_lines(rgb, box, MAX_LINES + MAX_TICK + 3))

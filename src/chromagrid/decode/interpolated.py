@@ -295,6 +295,18 @@ def restore_margins(value: np.ndarray, rgb: np.ndarray, tolerance: int = 0) -> n
     (H, W) ndarray
         ``value`` with the lost margins filled, or ``value`` itself when the
         box does not show a resampled rendering with masked areas.
+
+    Examples
+    --------
+    A nearest-neighbour rendering loses no margins, so its values come back as they were:
+
+    >>> import numpy as np
+    >>> value = np.full((30, 40), 0.5)
+    >>> value[:10, :10] = np.nan
+    >>> rgb = np.zeros((30, 40, 3), np.uint8)
+    >>> rgb[:10, :10] = 255
+    >>> restore_margins(value, rgb) is value
+    True
     """
     nodata = ~np.isfinite(value)
     if not nodata.any():

@@ -45,7 +45,7 @@ Method
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from scipy import ndimage
@@ -79,6 +79,13 @@ class Panel:
         Heuristic confidence in [0, 1].
     evidence : str
         Short human-readable description of how the panel was found.
+
+    Examples
+    --------
+    >>> from chromagrid.io import read_image
+    >>> (panel,) = find_panels(read_image("examples/field.png").rgb)
+    >>> panel.box, panel.framed, panel.confidence >= 0.9
+    ((80, 40, 620, 460), True, True)
     """
 
     box: Box
@@ -110,6 +117,13 @@ class Colorbar:
         Heuristic confidence in [0, 1].
     evidence : str
         Short human-readable description of how it was found.
+
+    Examples
+    --------
+    >>> from chromagrid.io import read_image
+    >>> (bar,) = find_colorbars(read_image("examples/field.png").rgb)
+    >>> bar.box, bar.orientation, bar.extend, bar.panels, bar.colors.shape[1]
+    ((640, 40, 660, 460), 'vertical', 'neither', (0,), 3)
     """
 
     box: Box
@@ -443,7 +457,7 @@ def _blobs(img: np.ndarray, opened: np.ndarray, f: int, k: int) -> list[_Blob]:
     for i, b in enumerate(arr):
         bw, bh = b[2] - b[0], b[3] - b[1]
         if min(bw, bh) >= 2 * k and max(bw, bh) >= 4 * min(bw, bh):
-            strip[i] = _colour_strip(img, _to_full(tuple(int(v) for v in b), f, img.shape[:2]))[0]
+            strip[i] = _colour_strip(img, _to_full(cast(Box, tuple(int(v) for v in b)), f, img.shape[:2]))[0]
     min_area = max(60, int(0.0015 * hc * wc))
     out: list[_Blob] = []
     for members in _merge_aligned(arr, strip, _merge_gap((hc, wc)), k):
@@ -463,7 +477,7 @@ def _blobs(img: np.ndarray, opened: np.ndarray, f: int, k: int) -> list[_Blob]:
 
 def _group_runs(keys: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
     """Indices grouped by key, then by length, values within 1 of a neighbour chained; groups of at least 2."""
-    out = []
+    out: list[np.ndarray] = []
     for part in _chains(np.arange(len(keys)), keys):
         out.extend(g for g in _chains(part, lengths) if len(g) >= 2)
     return out
@@ -886,7 +900,7 @@ def _strip_box(scene: _Scene, box: Box, vertical: bool) -> tuple[Box, bool, bool
     op = ndimage.maximum_filter(ndimage.minimum_filter(fg, size=ks, mode="constant"), size=ks, mode="constant")
     lab, n = ndimage.label(op)
     if n == 0:
-        return box, False, False
+        return box, False, False, _span(box, vertical)
     cy, cx = (y0 + y1) // 2 - wy0, (x0 + x1) // 2 - wx0
     core = lab[max(0, cy - 2) : cy + 3, max(0, cx - 2) : cx + 3]
     ids = core[core > 0]
@@ -918,11 +932,11 @@ def _strip_box(scene: _Scene, box: Box, vertical: bool) -> tuple[Box, bool, bool
         a, b, tip_lo, tip_hi = 0, n, 0, n
     if vertical:
         approx = (wx0 + c0, wy0 + lo0 + a, wx0 + c1, wy0 + lo0 + b)
-        skip: tuple[Side, ...] = (("top",) if has_lead else ()) + (("bottom",) if has_trail else ())
+        skip = cast(tuple[Side, ...], (("top",) if has_lead else ()) + (("bottom",) if has_trail else ()))
         ext_min, ext_max = has_trail, has_lead  # vmin at the bottom
     else:
         approx = (wx0 + lo0 + a, wy0 + c0, wx0 + lo0 + b, wy0 + c1)
-        skip = (("left",) if has_lead else ()) + (("right",) if has_trail else ())
+        skip = cast(tuple[Side, ...], (("left",) if has_lead else ()) + (("right",) if has_trail else ()))
         ext_min, ext_max = has_lead, has_trail
     refined, _ = _refine(scene, approx, skip)
     r_lo, r_hi = _span(refined, vertical)
@@ -1607,8 +1621,8 @@ def _colorbars(an: _Analysis, panels: list[Panel]) -> list[Colorbar]:
         box, note = st.box, st.note
         near, _ = _pair(box, st.vertical, panels, boxes)
         if near:
-            served = _union([panels[i].box for i in near])
-            span = _centre_on(scene, st.outer_box, st.vertical, served, a_blank=False)
+            around = _union([panels[i].box for i in near])
+            span = _centre_on(scene, st.outer_box, st.vertical, around, a_blank=False)
             if span is not None:
                 lo, hi = _span(box, st.vertical)
                 o_lo, o_hi = st.outer
@@ -1621,12 +1635,14 @@ def _colorbars(an: _Analysis, panels: list[Panel]) -> list[Colorbar]:
     items = [items[i] for i in order]
     boxes = [it[0] for it in items]
     pairs = [_pair(box, st.vertical, panels, boxes) for box, st, _ in items]
-    served = set()
+    served: set[int] = set()
     for near, _ in pairs:
         served.update(near)
     out: list[Colorbar] = []
     for (box, st, note), (near, far) in zip(items, pairs):
-        ext = "both" if st.ext_min and st.ext_max else "min" if st.ext_min else "max" if st.ext_max else "neither"
+        ext: Literal["neither", "min", "max", "both"] = (
+            "both" if st.ext_min and st.ext_max else "min" if st.ext_min else "max" if st.ext_max else "neither"
+        )
         extra = tuple(i for i in far if i not in served)
         ps = tuple(sorted(set(near) | set(extra)))
         ev = ("vertical" if st.vertical else "horizontal") + " strip, uniform across, smooth along"
@@ -1639,7 +1655,7 @@ def _colorbars(an: _Analysis, panels: list[Panel]) -> list[Colorbar]:
                 box=box,
                 orientation="vertical" if st.vertical else "horizontal",
                 colors=_sample_colors(scene.img, box, st.vertical),
-                extend=ext,  # type: ignore[arg-type]
+                extend=ext,
                 panels=ps,
                 confidence=round(st.conf * (1.0 if ps else 0.7), 3),
                 evidence=ev,
@@ -1666,6 +1682,12 @@ def find_panels(rgb: np.ndarray) -> list[Panel]:
     list of Panel
         Panels in reading order: rows top to bottom, then left to right.
         Colorbars are not included.
+
+    Examples
+    --------
+    >>> from chromagrid.io import read_image
+    >>> [panel.box for panel in find_panels(read_image("examples/field.png").rgb)]
+    [(80, 40, 620, 460)]
     """
     return _analyse(rgb).panels
 
@@ -1687,6 +1709,14 @@ def find_colorbars(rgb: np.ndarray, panels: list[Panel] | None = None) -> list[C
         given panel list: the adjacent panel(s) on the strip's side, plus
         further panels in the same rows/columns that no other colorbar serves
         (a colorbar shared by a grid of panels).
+
+    Examples
+    --------
+    The bundled ``examples/colorbar.png`` has a horizontal colorbar under its panel:
+
+    >>> from chromagrid.io import read_image
+    >>> [(bar.box, bar.orientation) for bar in find_colorbars(read_image("examples/colorbar.png").rgb)]
+    [((80, 495, 620, 511), 'horizontal')]
     """
     an = _analyse(rgb)
     return _colorbars(an, list(an.panels if panels is None else panels))
@@ -1704,6 +1734,13 @@ def find_layout(rgb: np.ndarray) -> tuple[list[Panel], list[Colorbar]]:
     -------
     panels : list of Panel
     colorbars : list of Colorbar
+
+    Examples
+    --------
+    >>> from chromagrid.io import read_image
+    >>> panels, colorbars = find_layout(read_image("examples/field.png").rgb)
+    >>> [p.box for p in panels], [(c.box, c.panels) for c in colorbars]
+    ([(80, 40, 620, 460)], [((640, 40, 660, 460), (0,))])
     """
     an = _analyse(rgb)
     return an.panels, _colorbars(an, an.panels)

@@ -42,6 +42,12 @@ class TextBox:
         ``(x0, y0, x1, y1)`` in full-image pixels, ``x1`` and ``y1`` exclusive.
     confidence : float
         The recogniser's score, 0 to 1.
+
+    Examples
+    --------
+    >>> box = TextBox(text="0.7", box=(662, 33, 693, 48), confidence=0.87)
+    >>> box.text, parse_number(box.text)
+    ('0.7', 0.7)
     """
 
     text: str
@@ -72,8 +78,18 @@ def _engine() -> Any:
 
                 # Detection at the size given (downscaled only past 2000 px): RapidOCR's
                 # default enlarges the short side to 736 px, which makes a thin strip of
-                # labels tens of megapixels and takes seconds. read_text scales itself.
-                _ENGINE = RapidOCR(print_verbose=False, det_limit_type="max", det_limit_side_len=2000)
+                # labels tens of megapixels and takes seconds. read_text scales and pads
+                # itself, so no letterbox either (by default a strip wider than 8:1 is padded
+                # to a quarter of its width: a row of x-axis labels became 2000 x 500; 0.35 s
+                # less on a 2 MP figure, bench/auto_speed.py). Recognition keeps its trained
+                # 48 x 320 input: padding short labels less (48 x 96) was 0.3 s faster but lost
+                # a tick on 6 of 41 colorbars of bench/ticks_check.py.
+                _ENGINE = RapidOCR(
+                    print_verbose=False,
+                    det_limit_type="max",
+                    det_limit_side_len=2000,
+                    width_height_ratio=-1,
+                )
     return _ENGINE
 
 
@@ -126,6 +142,15 @@ def read_text(
     ------
     ValueError
         If the array is not an image or the box is empty.
+
+    Examples
+    --------
+    The tick labels right of the colorbar of ``examples/field.png``, read by OCR:
+
+    >>> from chromagrid.io import read_image
+    >>> lines = read_text(read_image("examples/field.png").rgb, box=(660, 30, 698, 470))
+    >>> [line.text for line in lines]
+    ['0.7', '0.6', '0.5', '0.4', '0.3', '0.2', '0.1', '0.0']
     """
     img = np.asarray(rgb)
     if img.ndim == 2:
@@ -352,6 +377,11 @@ def parse_degrees(text: str) -> tuple[float, str] | None:
     tuple of (float, str) or None
         The value, negative for S and W, and ``'lon'`` for E/W, ``'lat'`` for N/S, ``''`` for
         plain degrees. None unless the text is a number with a degree sign or a hemisphere.
+
+    Examples
+    --------
+    >>> parse_degrees("30°E"), parse_degrees("45°S"), parse_degrees("12")
+    ((30.0, 'lon'), (-45.0, 'lat'), None)
     """
     t = _normalise(text)
     m = _RE_DEGREES.match(t)
@@ -389,6 +419,13 @@ def parse_number(text: str) -> float | None:
     ``"10-2"`` is taken as 10 ** -2: a tick label never shows a subtraction. ``"102"`` stays
     102; a flat-read positive power can only be told by its raised ink, which
     :func:`read_text` marks as ``"10^2"``.
+
+    Examples
+    --------
+    >>> parse_number("0.25"), parse_number("−12.5"), parse_number("1.2e+03"), parse_number("1,000")
+    (0.25, -12.5, 1200.0, 1000.0)
+    >>> parse_number("10²"), parse_number("$10^{-3}$"), parse_number("25%"), parse_number("abc")
+    (100.0, 0.001, 25.0, None)
     """
     if not text or not text.strip():
         return None

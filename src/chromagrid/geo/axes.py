@@ -26,6 +26,16 @@ class Axis:
     ----------
     ticks : ((position_a, value_a), (position_b, value_b))
     scale : {"linear", "log"}
+
+    Examples
+    --------
+    Two ticks of an x axis: pixel column 100 is 0 and column 500 is 10.
+
+    >>> axis = Axis(((100.0, 0.0), (500.0, 10.0)))
+    >>> float(axis.value(300.0)), float(axis.position(7.5))
+    (5.0, 400.0)
+    >>> float(Axis(((100.0, 1.0), (500.0, 1000.0)), scale="log").value(300.0))
+    31.62...
     """
 
     ticks: tuple[tuple[float, float], tuple[float, float]]
@@ -85,6 +95,26 @@ def axes_transform(x: Axis, y: Axis, box) -> Affine:
 
 
 def axes_extent(x: Axis, y: Axis, box) -> tuple[float, float, float, float]:
-    """The box's outer edges as axis values: (left, right, bottom, top), as matplotlib's extent."""
+    """The box's outer edges as axis values: (left, right, bottom, top), as matplotlib's extent.
+
+    Parameters
+    ----------
+    x, y : Axis
+        The calibrated x axis (image columns) and y axis (image rows).
+    box : (x0, y0, x1, y1)
+        The plot box in image pixels.
+
+    Returns
+    -------
+    tuple of float
+        (left, right, bottom, top).
+
+    Examples
+    --------
+    >>> x = Axis(((100.0, 0.0), (500.0, 10.0)))
+    >>> y = Axis(((40.0, 1.0), (440.0, 0.0)))
+    >>> [round(v, 3) for v in axes_extent(x, y, (100, 40, 500, 440))]
+    [0.0, 10.0, 0.0, 1.0]
+    """
     x0, y0, x1, y1 = box
     return (float(x.value(x0)), float(x.value(x1)), float(y.value(y1)), float(y.value(y0)))

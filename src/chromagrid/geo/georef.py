@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
@@ -24,9 +25,37 @@ from pyproj import CRS
 
 from chromagrid.errors import ChromagridError, ConfigError
 
+if TYPE_CHECKING:  # imported where used: the GCP fit and GDAL warping are loaded only for the figures that need them
+    from chromagrid.geo.gcp import GCPReport
+    from chromagrid.geo.warp import TargetGrid
+
 
 def parse_crs(crs: str | int | CRS) -> CRS:
-    """Any EPSG code, WKT or PROJ string to a pyproj CRS, with a clear error."""
+    """Any EPSG code, WKT or PROJ string to a pyproj CRS, with a clear error.
+
+    Parameters
+    ----------
+    crs : str, int or pyproj.CRS
+        ``EPSG:4326``, ``4326``, a WKT or a PROJ string.
+
+    Returns
+    -------
+    pyproj.CRS
+
+    Raises
+    ------
+    ConfigError
+        For anything pyproj cannot read.
+
+    Examples
+    --------
+    >>> parse_crs("EPSG:4326").name, parse_crs(3035).to_epsg()
+    ('WGS 84', 3035)
+    >>> parse_crs("EPSG:99999")
+    Traceback (most recent call last):
+    ...
+    chromagrid.errors.ConfigError: crs: cannot understand 'EPSG:99999' (...); give e.g. EPSG:4326, a WKT or a PROJ string
+    """
     try:
         return CRS.from_user_input(crs)
     except Exception as e:  # pyproj raises CRSError, a subclass of ProjError
@@ -36,13 +65,49 @@ def parse_crs(crs: str | int | CRS) -> CRS:
 
 
 def extent_transform(extent, width: int, height: int) -> Affine:
-    """Affine from (col, row) pixel corners to world coordinates for a box."""
+    """Affine from (col, row) pixel corners to world coordinates for a box.
+
+    Parameters
+    ----------
+    extent : (left, right, bottom, top)
+        World coordinates of the box's outer edges, as matplotlib's ``imshow(extent=...)``.
+    width, height : int
+        The box's size in pixels.
+
+    Returns
+    -------
+    affine.Affine
+        Pixel corner (col, row) -> world (x, y); row 0 at the top.
+
+    Examples
+    --------
+    >>> t = extent_transform((-10, 30, 35, 60), 400, 250)
+    >>> t @ (0, 0), t @ (400, 250), (t.a, t.e)
+    ((-10.0, 60.0), (30.0, 35.0), (0.1, -0.1))
+    """
     left, right, bottom, top = (float(v) for v in extent)
     return Affine((right - left) / width, 0.0, left, 0.0, -(top - bottom) / height, top)
 
 
 def pixel_transform(box) -> Affine:
-    """Affine for an un-georeferenced box: world coordinates are image pixel indices."""
+    """Affine for an un-georeferenced box: world coordinates are image pixel indices.
+
+    Parameters
+    ----------
+    box : (x0, y0, x1, y1)
+        The plot box in image pixels.
+
+    Returns
+    -------
+    affine.Affine
+        Box pixel corner -> image coordinates, so that each box pixel's centre is its image (column, row).
+
+    Examples
+    --------
+    >>> t = pixel_transform((80, 40, 620, 460))
+    >>> t @ (0.5, 0.5), t @ (1.5, 0.5)
+    ((80.0, 40.0), (81.0, 40.0))
+    """
     x0, y0 = box[0], box[1]
     return Affine(1.0, 0.0, x0 - 0.5, 0.0, 1.0, y0 - 0.5)
 
@@ -114,6 +179,21 @@ def make_grid(
         Global attributes (provenance).
     units : str, optional
         Units of the decoded values.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``value`` (and ``distance``) on ``y``, ``x`` cell-centre coordinates, with the CRS as CF grid-mapping
+        attributes when ``crs`` is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grid = make_grid(np.arange(12, dtype=np.float32).reshape(3, 4), extent_transform((0, 4, 0, 3), 4, 3))
+    >>> grid["x"].values.tolist(), grid["y"].values.tolist()
+    ([0.5, 1.5, 2.5, 3.5], [2.5, 1.5, 0.5])
+    >>> float(grid["value"].sel(x=2.5, y=0.5))
+    10.0
     """
     height, width = value.shape
     x, y = pixel_centres(transform, width, height)
@@ -189,7 +269,7 @@ class PixelMapping:
     forward: Callable[[np.ndarray], np.ndarray]
     affine: Affine | None = None
     transform_name: str | None = None
-    report: object | None = None
+    report: GCPReport | None = None
     log_x: bool = False
     log_y: bool = False
 
@@ -277,7 +357,7 @@ class GridPlan:
 
     mapping: PixelMapping
     exact: Affine | None
-    target: object | None
+    target: TargetGrid | None
     resampling: str = "nearest"
 
     @property
@@ -290,6 +370,7 @@ class GridPlan:
         from chromagrid.geo.warp import warp_arrays
 
         if self.target is None:
+            assert self.exact is not None, "a GridPlan has exact or target"
             return north_up(arrays, self.exact)
         m = self.mapping
         if m.affine is not None:
@@ -419,6 +500,18 @@ def georeferenced_grid(
     Returns
     -------
     xarray.Dataset
+
+    Examples
+    --------
+    A box of 4 x 3 pixels whose outer edges are at lon -10..30, lat 35..60:
+
+    >>> import numpy as np
+    >>> mapping = mapping_from_extent((-10, 30, 35, 60), 4, 3, parse_crs("EPSG:4326"))
+    >>> grid = georeferenced_grid(np.ones((3, 4), np.float32), mapping)
+    >>> grid["x"].values.tolist(), grid["y"].round(3).values.tolist()
+    ([-5.0, 5.0, 15.0, 25.0], [55.833, 47.5, 39.167])
+    >>> grid["x"].attrs["units"], grid.attrs["georef_method"]
+    ('degrees_east', 'extent')
     """
     height, width = value.shape
     if plan is None:

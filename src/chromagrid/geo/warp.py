@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from affine import Affine
@@ -48,12 +49,31 @@ _PLACEHOLDER_CRS = "EPSG:3857"
 
 
 class WarpError(ChromagridError):
-    """The target grid cannot be built (bad resolution, footprint outside the target CRS's domain)."""
+    """The target grid cannot be built (bad resolution, footprint outside the target CRS's domain).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def forward(p):
+    ...     return p.astype(float)
+    >>> target_grid(forward, 10, 10, None, None, resolution=-1.0)
+    Traceback (most recent call last):
+    ...
+    chromagrid.geo.warp.WarpError: ...
+    """
 
 
 @dataclass(frozen=True)
 class TargetGrid:
-    """A regular, north-up target grid: pixel-corner transform, size and CRS (None: no CRS)."""
+    """A regular, north-up target grid: pixel-corner transform, size and CRS (None: no CRS).
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> grid = TargetGrid(Affine(1000.0, 0.0, 4000000.0, 0.0, -1000.0, 3000000.0), 200, 100, None)
+    >>> grid.width * grid.transform.a, grid.crs is None
+    (200000.0, True)
+    """
 
     transform: Affine
     width: int
@@ -110,6 +130,18 @@ def target_grid(
     -------
     TargetGrid
         Its edges are multiples of the resolution (target-aligned pixels) around the footprint.
+
+    Examples
+    --------
+    A 100 x 50 pixel box whose pixels are 0.1 degree apart, reprojected to ETRS89-LAEA at 10 km:
+
+    >>> import numpy as np
+    >>> from pyproj import CRS
+    >>> def forward(p):  # box pixel (col, row) -> lon, lat
+    ...     return np.column_stack([0.0 + 0.1 * p[:, 0], 55.0 - 0.1 * p[:, 1]])
+    >>> grid = target_grid(forward, 100, 50, CRS.from_epsg(4326), CRS.from_epsg(3035), resolution=10000)
+    >>> grid.transform.a, grid.crs.to_epsg(), grid.transform.c % 10000 == 0
+    (10000.0, 3035, True)
     """
     world = _to_crs(forward(outline(width, height)), src_crs, dst_crs)
     xmin, ymin = world.min(axis=0)
@@ -178,6 +210,19 @@ def warp_arrays(
     Returns
     -------
     list of (grid.height, grid.width) float32 arrays
+
+    Examples
+    --------
+    A 4 x 4 box of values warped onto a grid of half its resolution (nearest neighbour):
+
+    >>> import numpy as np
+    >>> from affine import Affine
+    >>> values = np.arange(16, dtype=np.float32).reshape(4, 4)
+    >>> box_affine = Affine(1.0, 0.0, 0.0, 0.0, -1.0, 4.0)
+    >>> grid = TargetGrid(Affine(2.0, 0.0, 0.0, 0.0, -2.0, 4.0), 2, 2, None)
+    >>> (out,) = warp_arrays([values], grid, None, affine=box_affine)
+    >>> out.shape, bool(np.isfinite(out).all())
+    ((2, 2), True)
     """
     from rasterio.crs import CRS as RioCRS
     from rasterio.enums import Resampling
@@ -199,14 +244,15 @@ def warp_arrays(
         crs = RioCRS.from_wkt((grid.crs or CRS.from_user_input(_PLACEHOLDER_CRS)).to_wkt())
         source = {"src_transform": affine, "src_crs": crs}
     else:
+        t = cast(Affine, affine)  # used only when forward is None, and then affine is given (checked above)
         mapping = (
             forward
             if forward is not None
             else (
                 lambda p: np.column_stack(
                     [
-                        affine.a * p[:, 0] + affine.b * p[:, 1] + affine.c,
-                        affine.d * p[:, 0] + affine.e * p[:, 1] + affine.f,
+                        t.a * p[:, 0] + t.b * p[:, 1] + t.c,
+                        t.d * p[:, 0] + t.e * p[:, 1] + t.f,
                     ]
                 )
             )

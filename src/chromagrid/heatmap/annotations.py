@@ -85,7 +85,7 @@ class CellTexts:
     @property
     def shape(self) -> tuple[int, int]:
         """(nrows, ncols)."""
-        return tuple(self.values.shape)  # type: ignore[return-value]
+        return tuple(self.values.shape)
 
     @property
     def legible(self) -> np.ndarray:
@@ -651,6 +651,11 @@ def values_from_text(
     max_disagreement : float, optional
         Keep the colour value where the printed one differs from it by more than this share of ``span``
         (a misread digit); by default every legible number is taken.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``matrix`` with the legible printed numbers in place of the colour values.
 
     Examples
     --------

@@ -55,12 +55,17 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import xarray as xr
 
 from chromagrid.decode.core import Decoded, pack_rgb, project, to_lab, unpack_rgb
 from chromagrid.errors import ChromagridError
+
+if TYPE_CHECKING:  # imported where used (the region finder), or only for their types
+    from chromagrid.find.region import PlotRegion
+    from chromagrid.scale.colorscale import ColorScale
 
 #: Default colour distance (CIE76 delta E) within which a pixel of a clean image counts as a cell
 #: colour (widened for noisy images by :func:`cell_max_distance`). Measured on the public corpus's
@@ -82,11 +87,36 @@ MATRIX_SUFFIXES = {".csv": "csv", ".nc": "netcdf", ".nc4": "netcdf", ".netcdf": 
 
 
 class GridNotFoundError(ChromagridError):
-    """No grid of cells could be found in the box."""
+    """No grid of cells could be found in the box.
+
+    Examples
+    --------
+    One flat colour: no boundaries between cells to find.
+
+    >>> import numpy as np
+    >>> from chromagrid.decode import decode
+    >>> from chromagrid.scale import from_colormap
+    >>> scale = from_colormap("YlGn", vmin=0, vmax=10)
+    >>> rgb = np.broadcast_to(scale.colors_for([5.0])[0], (60, 60, 3)).copy()
+    >>> detect_grid(rgb, decode(rgb, scale), (0, 0, 60, 60))
+    Traceback (most recent call last):
+    ...
+    chromagrid.heatmap.cells.GridNotFoundError: ...
+    """
 
 
 class CellsError(ChromagridError):
-    """The cells cannot be measured (box without scale colours, more cells than pixels, ...)."""
+    """The cells cannot be measured (box without scale colours, more cells than pixels, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chromagrid.scale import from_colormap
+    >>> measure_cells(np.full((40, 40, 3), 255, np.uint8), from_colormap("YlGn", vmin=0, vmax=10), box=(0, 0, 40, 40))
+    Traceback (most recent call last):
+    ...
+    chromagrid.heatmap.cells.CellsError: box [0, 0, 40, 40] holds no pixel within delta E 8 of the colour scale 'YlGn'; ...
+    """
 
 
 # --------------------------------------------------------------------------- colours
@@ -234,7 +264,7 @@ def find_gridlines(rgb: np.ndarray, lab: np.ndarray | None = None, tol: float | 
 
     edge = ndimage.binary_dilation(mask, np.ones((3, 3), bool)) & _runs_ring(keep_x, keep_y, h, w)
     mask |= edge
-    color = tuple(int(v) for v in np.median(rgb[near & in_runs], axis=0))
+    color = cast(tuple[int, int, int], tuple(int(v) for v in np.median(rgb[near & in_runs], axis=0)))
     x_width = float(np.median([b - a for a, b in keep_x])) if keep_x else 0.0
     y_width = float(np.median([b - a for a, b in keep_y])) if keep_y else 0.0
     return GridLines(color, x_width, y_width, mask)
@@ -512,6 +542,14 @@ class CellGrid:
         The gridlines found (and excluded).
     score : tuple of float
         Excess boundary evidence of the fit along x and y.
+
+    Examples
+    --------
+    >>> from chromagrid.io import read_image
+    >>> from chromagrid.scale import from_colormap
+    >>> result = measure_cells(read_image("examples/heatmap.png").rgb, from_colormap("YlGn", vmin=0, vmax=10))
+    >>> len(result.grid.y_edges) - 1, len(result.grid.x_edges) - 1, result.grid.uniform
+    (6, 8, True)
     """
 
     x_edges: np.ndarray
@@ -557,7 +595,7 @@ class CellGrid:
             "x_edges": [round(float(v), 2) for v in self.x_edges],
             "y_edges": [round(float(v), 2) for v in self.y_edges],
             "gridlines": None
-            if not self.lines.found
+            if self.lines.color is None
             else {"color": list(self.lines.color), "x_width": self.lines.x_width, "y_width": self.lines.y_width},
             "score": [round(s, 3) for s in self.score],
         }
@@ -598,10 +636,25 @@ def detect_grid(
         Least contrast (mean evidence on the boundaries over the median
         evidence everywhere, plus 0.02) for a detected lattice to count as a grid.
 
+    Returns
+    -------
+    CellGrid
+        The cells' edges in box pixels, whether they are equal, and the gridlines found.
+
     Raises
     ------
     GridNotFoundError
         When no lattice of colour changes is found.
+
+    Examples
+    --------
+    >>> from chromagrid.decode import decode
+    >>> from chromagrid.io import read_image
+    >>> from chromagrid.scale import from_colormap
+    >>> rgb = read_image("examples/heatmap.png").rgb[60:384, 100:500]  # the heat map's area
+    >>> grid = detect_grid(rgb, decode(rgb, from_colormap("YlGn", vmin=0, vmax=10)), (0, 0, 400, 324))
+    >>> len(grid.y_edges) - 1, len(grid.x_edges) - 1, grid.uniform
+    (6, 8, True)
     """
     x0, y0 = box[0], box[1]
     h, w = rgb.shape[:2]
@@ -729,7 +782,7 @@ def cell_values(
     lab: np.ndarray | None = None,
     dominant_tol: float = 0.03,
     noisy: bool | None = None,
-    chroma_weight: float = None,
+    chroma_weight: float | None = None,
 ) -> CellValues:
     """One robust value per cell.
 
@@ -917,6 +970,18 @@ class CellsResult:
     annotations : dict or None
         The numbers printed in the cells, read and compared with the colours
         (:func:`chromagrid.heatmap.annotations.reconcile`), when read.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chromagrid.io import read_image
+    >>> from chromagrid.scale import from_colormap
+    >>> result = measure_cells(read_image("examples/heatmap.png").rgb, from_colormap("YlGn", vmin=0, vmax=10))
+    >>> result.box, result.matrix.shape, result.cell_boxes.shape
+    ((100, 60, 500, 384), (6, 8), (6, 8, 4))
+    >>> truth = np.load("examples/heatmap.npz")["values"]  # what the figure was drawn from
+    >>> float(np.abs(result.matrix.values - truth).max()) < 0.05
+    True
     """
 
     matrix: xr.DataArray
@@ -924,8 +989,8 @@ class CellsResult:
     box: tuple[int, int, int, int]
     grid: CellGrid
     cells: CellValues
-    scale: object
-    region: object | None = None
+    scale: ColorScale
+    region: PlotRegion | None = None
     given_box: tuple[int, int, int, int] | None = None
     source: str | None = None
     outputs: list[Path] = field(default_factory=list)
@@ -990,7 +1055,9 @@ class CellsResult:
         out.update(
             {
                 "scale": self.scale.describe(),
-                "region": self.region.describe() if self.region is not None else {"box": list(self.given_box)},
+                "region": self.region.describe()
+                if self.region is not None
+                else {"box": list(cast(tuple[int, ...], self.given_box))},
                 "grid": self.grid.describe(),
                 "values": listed(self.cells.values),
                 "pixel_counts": self.cells.n_pixels.tolist(),
@@ -1069,6 +1136,14 @@ def measure_cells(
     Returns
     -------
     CellsResult
+
+    Examples
+    --------
+    >>> from chromagrid.io import read_image
+    >>> from chromagrid.scale import from_colormap
+    >>> result = measure_cells(read_image("examples/heatmap.png").rgb, from_colormap("YlGn", vmin=0, vmax=10))
+    >>> result.matrix.shape, result.matrix.dims, round(float(result.matrix[0, 0]), 2)
+    ((6, 8), ('row', 'col'), 6.39)
     """
     from chromagrid.decode.core import decode
     from chromagrid.find.region import RegionNotFoundError, background_color, find_plot_box
@@ -1184,6 +1259,30 @@ def write_matrix(result: CellsResult, path, attrs: dict | None = None) -> Path:
     for cells without a value; with a header row of column labels and a first
     column of row labels when labels were given. NetCDF: ``value``,
     ``n_pixels`` and ``distance`` on (row, col) with the cells' pixel centres.
+
+    Parameters
+    ----------
+    result : CellsResult
+    path : path-like
+        ``.csv``, ``.nc`` or ``.npy``.
+    attrs : dict, optional
+        Attributes of the NetCDF file.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from chromagrid.io import read_image
+    >>> from chromagrid.scale import from_colormap
+    >>> result = measure_cells(read_image("examples/heatmap.png").rgb, from_colormap("YlGn", vmin=0, vmax=10))
+    >>> path = write_matrix(result, Path(tempfile.mkdtemp()) / "matrix.npy")
+    >>> bool(np.array_equal(np.load(path), result.matrix.values, equal_nan=True))
+    True
     """
     from chromagrid.io.files import atomic_output
 
@@ -1211,8 +1310,12 @@ def write_matrix(result: CellsResult, path, attrs: dict | None = None) -> Path:
                     "distance": (("row", "col"), result.cells.distance.astype(np.float32)),
                 }
             )
-            ds["n_pixels"].attrs["long_name"] = "number of interior pixels the cell's value is measured on"
-            ds["distance"].attrs.update(long_name="median colour distance (CIE76 delta E) to the scale")
+            ds["n_pixels"].attrs.update(
+                long_name="number of interior pixels the cell's value is measured on", units="1"
+            )
+            ds["distance"].attrs.update(long_name="median colour distance (CIE76 delta E) to the scale", units="1")
+            if (attrs or {}).get("units"):  # CF: the value's units on the variable
+                ds["value"].attrs["units"] = attrs["units"]  # type: ignore[index]
             ds.attrs.update(
                 {
                     k: (v if isinstance(v, (str, int, float)) else json.dumps(v))
@@ -1222,10 +1325,13 @@ def write_matrix(result: CellsResult, path, attrs: dict | None = None) -> Path:
             )
             ds.attrs["cell_box"] = json.dumps(list(result.box))
             ds.attrs["cell_grid_shape"] = json.dumps(list(result.shape))
+            from chromagrid.export.grid import append_history
+
+            ds.attrs = append_history(ds.attrs, f"wrote {Path(path).name}")
             for name in ("row", "col"):
                 if ds[name].dtype == object:
                     ds[name] = ds[name].astype(str)
-            encoding = {
+            encoding: dict[str, dict[str, Any]] = {
                 "value": {"zlib": True, "_FillValue": np.nan},
                 "distance": {"zlib": True, "_FillValue": np.float32(np.nan)},
             }

@@ -39,6 +39,12 @@ class RasterImage:
         The file it came from.
     sha256 : str
         SHA-256 of the file's bytes.
+
+    Examples
+    --------
+    >>> im = read_image("examples/field.png")
+    >>> im.rgb.shape, im.rgb.dtype.name, im.opaque is None, len(im.sha256)
+    ((500, 730, 3), 'uint8', True, 64)
     """
 
     rgb: np.ndarray
@@ -53,7 +59,27 @@ class RasterImage:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file's bytes."""
+    """SHA-256 hex digest of a file's bytes.
+
+    Parameters
+    ----------
+    path : path-like
+        Any file.
+
+    Returns
+    -------
+    str
+        64 lowercase hexadecimal digits.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "hello.txt"
+    >>> _ = path.write_bytes(b"hello")
+    >>> file_sha256(path)
+    '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824'
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -103,10 +129,31 @@ def _check_readable(path: Path) -> None:
 def image_size(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
     """Read only the header: (width, height) after EXIF orientation.
 
+    Parameters
+    ----------
+    path : path-like
+        PNG, JPEG, TIFF or BMP file.
+    max_pixels : int
+        Refuse images with more pixels than this.
+
+    Returns
+    -------
+    tuple of int
+        (width, height) in pixels, as the image is shown.
+
     Raises
     ------
     ImageReadError
         If the file is missing, empty, not an image, or larger than ``max_pixels``.
+
+    Examples
+    --------
+    >>> image_size("examples/field.png")
+    (730, 500)
+    >>> image_size("examples/field.png", max_pixels=1000)
+    Traceback (most recent call last):
+    ...
+    chromagrid.errors.ImageReadError: examples/field.png: ...
     """
     path = Path(path)
     _check_readable(path)
@@ -166,7 +213,7 @@ def open_decoded(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) 
     image_size(path, max_pixels)
     try:
         with _own_pixel_limit():
-            im = Image.open(path)
+            im: Image.Image = Image.open(path)
             im.load()
             if im.getexif().get(0x0112, 1) != 1:
                 im = ImageOps.exif_transpose(im)
@@ -197,6 +244,12 @@ def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     ImageReadError
         One line naming the file and the problem: missing, empty, truncated,
         not an image, or over the pixel limit.
+
+    Examples
+    --------
+    >>> im = read_image("examples/heatmap.png")
+    >>> im.rgb.ndim, im.rgb.shape[2], im.rgb.dtype.name
+    (3, 3, 'uint8')
     """
     path = Path(path)
     im = open_decoded(path, max_pixels)

@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 import numpy as np
 import pandas as pd
 from scipy.interpolate import griddata
@@ -70,7 +72,7 @@ def reconstruct_at(
     with threadpool_limits(1, user_api="blas"):  # scipy's 2 BLAS threads swing timings 100x on a shared machine
         if method != "nearest":
             try:
-                out = griddata((px, py), pv, (qx, qy), method=method)
+                out = griddata((px, py), pv, (qx, qy), method=cast(Literal["linear", "cubic"], method))
             except (QhullError, ValueError):
                 method = "nearest"
         if method == "nearest":
@@ -90,6 +92,30 @@ def reconstruct(
     """Rebuild the (H, W) grid from the points at the grid's coordinates ``x`` (W,) and ``y`` (H,).
 
     See :func:`reconstruct_at` for ``method`` and ``outside``. Returns float32.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        With ``x``, ``y`` and ``value`` columns (as :func:`chromagrid.reduce.reduce_field` gives them).
+    x, y : 1-D float arrays
+        The grid's column and row coordinates.
+    method : {"linear", "nearest", "cubic"}
+    outside : {"nearest", "nan"}
+        The value outside the points' convex hull.
+
+    Returns
+    -------
+    (len(y), len(x)) float array
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chromagrid.reduce import reduce_field
+    >>> value = np.repeat(np.repeat(np.array([[0.1, 0.2], [0.3, 0.4]]), 5, 0), 5, 1)
+    >>> points = reduce_field(value).points
+    >>> rebuilt = reconstruct(points, np.arange(10.0), np.arange(10.0), method="nearest")
+    >>> rebuilt.shape, float(np.abs(rebuilt - value).max()) < 1e-6
+    ((10, 10), True)
     """
     qx, qy = np.meshgrid(np.asarray(x, np.float64), np.asarray(y, np.float64))
     return reconstruct_at(points, qx.ravel(), qy.ravel(), method, outside).reshape(qx.shape).astype(np.float32)
@@ -108,11 +134,27 @@ def reconstruction_errors(value: np.ndarray, rebuilt: np.ndarray, value_span: fl
         ``rmse``, ``mae``, ``p99``, ``max_abs`` (value units), the same with a
         ``_percent`` suffix (% of ``value_span``), ``compared_pixels``,
         ``uncovered_pixels``.
+
+    Parameters
+    ----------
+    value : array of float
+        The decoded field (NaN = no data).
+    rebuilt : array of float, the shape of ``value``
+        The field rebuilt from the points.
+    value_span : float
+        ``vmax - vmin``: the ``_percent`` errors are relative to it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> errors = reconstruction_errors(np.array([0.0, 0.5, 1.0, np.nan]), np.array([0.0, 0.6, 1.0, 0.3]), 1.0)
+    >>> errors["compared_pixels"], round(errors["max_abs_percent"], 6), round(errors["rmse"], 6)
+    (3, 10.0, 0.057735)
     """
     valid = np.isfinite(value)
     both = valid & np.isfinite(rebuilt)
     err = np.abs(np.asarray(rebuilt, np.float64)[both] - np.asarray(value, np.float64)[both])
-    out = {"compared_pixels": int(both.sum()), "uncovered_pixels": int((valid & ~both).sum())}
+    out: dict[str, float | None] = {"compared_pixels": int(both.sum()), "uncovered_pixels": int((valid & ~both).sum())}
     if err.size == 0:
         stats = dict.fromkeys(("rmse", "mae", "p99", "max_abs"))
     else:
@@ -216,6 +258,19 @@ def build_checks(
         ``reconstruction``, ``colour_round_trip``, ``search`` (None unless a
         target was given), ``tolerance``, ``exceeded`` (sentences),
         ``within_tolerance`` and ``verdict`` (one plain line).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chromagrid.reduce import Reduce, reduce_field
+    >>> from chromagrid.scale import from_colormap
+    >>> scale = from_colormap("viridis", vmin=0, vmax=1)
+    >>> value = np.repeat(np.repeat(np.array([[0.1, 0.2], [0.3, 0.4]]), 5, 0), 5, 1)
+    >>> reduction = reduce_field(value)
+    >>> rebuilt = reconstruct(reduction.points, np.arange(10.0), np.arange(10.0), method="nearest")
+    >>> checks = build_checks(value, rebuilt, scale.colors_for(value), scale, reduction, Reduce())
+    >>> checks["points"], checks["reduction_ratio"], checks["verdict"]
+    (4, 0.04, 'no tolerance set; errors measured, not judged')
     """
     span = float(scale.vmax - scale.vmin)
     n_valid = int(np.isfinite(value).sum())

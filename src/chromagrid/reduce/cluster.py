@@ -40,12 +40,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from chromagrid.errors import ChromagridError
+from chromagrid.errors import ChromagridError, ConfigError
 from chromagrid.reduce.settings import Reduce
 
 #: Columns of the point table, in order.
@@ -85,6 +86,16 @@ class Reduction:
     curve : list of dict or None
         The settings :func:`search` tried: gradient_tol, thin, reconstruct,
         points, rmse_percent, met, chosen.
+
+    Examples
+    --------
+    Four plateaus of one value each, 5 x 5 pixels: one point per plateau.
+
+    >>> import numpy as np
+    >>> value = np.repeat(np.repeat(np.array([[0.1, 0.2], [0.3, 0.4]]), 5, 0), 5, 1)
+    >>> reduction = reduce_field(value)
+    >>> len(reduction.points), reduction.method, reduction.points["value"].tolist()
+    (4, 'components', [0.1, 0.2, 0.3, 0.4])
     """
 
     points: pd.DataFrame
@@ -251,7 +262,8 @@ def label_components(levels: np.ndarray, connectivity: int) -> tuple[np.ndarray,
     if not _mixed_links(levels, connectivity):
         # every link joins one level: plain binary labelling is the same partition, and fast
         structure = ndimage.generate_binary_structure(2, connectivity)
-        labels, n = ndimage.label(kept, structure=structure, output=np.int32)
+        # scipy takes a dtype as output (its docs); scipy-stubs 1.17 list only an array or None
+        labels, n = ndimage.label(kept, structure=structure, output=np.int32)  # type: ignore[call-overload]
         return labels, int(n)
     from skimage.measure import label as label_equal  # neighbours join only when their levels are equal
 
@@ -416,6 +428,14 @@ def reduce_field(
     Returns
     -------
     Reduction
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value = np.repeat(np.repeat(np.array([[0.1, 0.2], [0.3, 0.4]]), 5, 0), 5, 1)
+    >>> points = reduce_field(value, x=np.arange(10) * 0.5, y=50 - np.arange(10) * 0.5).points
+    >>> points[["x", "y", "value", "n_pixels"]].values.tolist()[0]
+    [0.5, 49.5, 0.1, 16.0]
     """
     tol = settings.gradient_tol if gradient_tol is _UNSET else gradient_tol
     tol = None if tol is None else float(tol)
@@ -498,6 +518,8 @@ def search(value: np.ndarray, settings: Reduce, value_span: float, x: np.ndarray
     from chromagrid.reduce.checks import reconstruct_at
 
     target = settings.target_rmse_percent
+    if target is None:
+        raise ConfigError("search needs settings with target_rmse_percent set (use reduce_field without a target)")
     target_abs = target / 100.0 * value_span
     rows, cols = np.nonzero(np.isfinite(value))
     stride = max(1, -(-rows.size // SEARCH_MAX_PIXELS))
@@ -506,10 +528,11 @@ def search(value: np.ndarray, settings: Reduce, value_span: float, x: np.ndarray
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     top_shift = max(0, math.ceil(math.log2(max(value.shape))))
 
-    def reduced(tol: float, shift: np.ndarray) -> Reduction:
+    def reduced(tol: float | None, shift: np.ndarray) -> Reduction:
         return reduce_field(value, settings, x, y, gradient_tol=tol, thin=None, blocks=quadtree_blocks(shift))
 
-    runs = []  # [tol, method, margin, shift, pending reduction]: one per gradient tolerance, method and margin
+    # [tol, method, margin, shift, pending reduction]: one per gradient tolerance, method and margin
+    runs: list[list[Any]] = []
     for factor in SEARCH_TOL_FACTORS:
         tol = None if factor is None else factor * target_abs
         first = reduced(tol, np.full(value.shape, top_shift, np.int8))

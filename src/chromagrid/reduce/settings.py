@@ -17,7 +17,13 @@ class _Section(BaseModel):
 
 
 class Tolerance(_Section):
-    """Largest acceptable errors of a reduction; a check above one is reported (and the CLI exits 3)."""
+    """Largest acceptable errors of a reduction; a check above one is reported (and the CLI exits 3).
+
+    Examples
+    --------
+    >>> Tolerance(rmse_percent=1.0).rmse_percent, Tolerance().p99_percent
+    (1.0, None)
+    """
 
     rmse_percent: float | None = Field(None, gt=0, description="reconstruction RMSE, % of vmax - vmin")
     p99_percent: float | None = Field(None, gt=0, description="99th-percentile reconstruction error, % of range")
@@ -32,6 +38,14 @@ class Reduce(_Section):
     Usable in a config file (``reduce:`` section) and in Python::
 
         chromagrid.digitize(..., reduce=chromagrid.Reduce(gradient_tol=0.0, eps=1.5, min_samples=1))
+
+    Examples
+    --------
+    >>> settings = Reduce(gradient_tol=0.0, eps=1.5, min_samples=1)
+    >>> settings.method, settings.reconstruct
+    ('auto', 'linear')
+    >>> Reduce(target_rmse_percent=0.5, tolerance={"rmse_percent": 1.0}).tolerance.rmse_percent
+    1.0
     """
 
     gradient_tol: float | None = Field(

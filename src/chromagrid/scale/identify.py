@@ -19,6 +19,7 @@ import functools
 import math
 import sys
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -32,7 +33,8 @@ _PACKAGES = ("matplotlib", "cmocean", "crameri", "colorcet", "seaborn")
 #: matplotlib's secondary spellings of its own maps (``matplotlib.cm``): never the reported name.
 _MPL_ALIASES = frozenset({"grey", "gist_grey", "gist_yerg", "Grays"})
 _COARSE = 128  # positions per candidate in the first stage
-_REFINE = 40  # candidates compared at full resolution
+_REFINE = 40  # candidates compared at full resolution, at most
+_REFINE_REACH = 3.0  # ... and only those within this delta E of the best at the coarse stage (or 2 * top)
 _EDGE = 0.02  # share of samples ignored at each end (outline, antialiased edge)
 _SHIFTS = np.round(np.arange(-0.01, 0.04001, 0.01), 4)  # trimmed share at each end tried in stage 2
 _SHIFT_COST = 10.0  # delta E added per unit of trimmed/extended bar length (prefers the plain fit)
@@ -174,7 +176,8 @@ def _cmap_package(name: str):
     cdict = {
         key: np.column_stack([vals, rgba[:, i], rgba[:, i]]) for i, key in enumerate(("red", "green", "blue", "alpha"))
     }
-    return mplc.LinearSegmentedColormap(cm.name, cdict, 256, 1.0)
+    # matplotlib takes (n, 3) arrays as segment data; its stubs only list sequences of tuples
+    return mplc.LinearSegmentedColormap(cm.name, cdict, 256, 1.0)  # type: ignore[arg-type]
 
 
 def _load(name: str, names: frozenset[str]):
@@ -653,14 +656,17 @@ def identify_colormap(colors: np.ndarray, top: int = 5, lossy: bool = False) -> 
     cand_g, cand_r, cand_k = np.concatenate(pool_g), np.concatenate(pool_r), np.concatenate(pool_k)
     coarse_cost = _robust_mean(_delta_e(tabs, sample_coarse[None]), axis=1) + tier_cost * cat.tier[cand_g]
     order = np.argsort(coarse_cost, kind="stable")[: max(_REFINE, top * 4)]
+    # only candidates the coarse stage leaves in reach of the best are worth every sample (at least 2 * top)
+    near = int(np.sum(coarse_cost[order] <= coarse_cost[order[0]] + _REFINE_REACH))
+    order = order[: max(near, 2 * top)]
 
     # stage 2: the best candidates at every sample, with end trims
     fits = []
     for c in order:
-        g, rev, k = int(cand_g[c]), bool(cand_r[c]), (int(cand_k[c]) or None)
-        t_rgb, t_lab = _variant_table(g, rev, k)
+        g, rev, ncol = int(cand_g[c]), bool(cand_r[c]), (int(cand_k[c]) or None)
+        t_rgb, t_lab = _variant_table(g, rev, ncol)
         score, mean, p95, exact = _fit(rgb, lab, t_rgb, t_lab, lossy)
-        fits.append(_Fit(g, rev, k, score + tier_cost * cat.tier[g], mean, p95, exact))
+        fits.append(_Fit(g, rev, ncol, score + tier_cost * cat.tier[g], mean, p95, exact))
     fits.sort(key=lambda f: (f.score, cat.tier[f.group], f.rev))
     for f in fits[: max(top, 10)]:  # the leaders again, with the trims refined to sub-pixel
         t_rgb, t_lab = _variant_table(f.group, f.rev, f.k)
@@ -773,6 +779,7 @@ def _curve_distance(points: np.ndarray, table: np.ndarray, discrete: bool) -> np
     from scipy.spatial import cKDTree
 
     d, j = cKDTree(table).query(points)
+    d = cast(np.ndarray, d)  # points (n, 3): one distance each
     if discrete or len(table) < 2:
         return d
     best = d
@@ -801,7 +808,7 @@ def _pixel_fit(
     fit = float(_weighted_trimmed(d[:, None], mass)[0])
     order = np.argsort(d)
     cum = np.cumsum(mass[order]) / mass.sum()
-    p95 = float(d[order][min(np.searchsorted(cum, 0.95), len(d) - 1)])
+    p95 = float(d[order][min(int(np.searchsorted(cum, 0.95)), len(d) - 1)])
     return fit + _COVER_COST * (1.0 - coverage), fit, p95
 
 
@@ -909,7 +916,8 @@ def identify_from_pixels(rgb: np.ndarray, top: int = 5, lossy: bool = False) -> 
             score, mean, p95 = _pixel_fit(cent, mass, tree, t_lab, discrete, cover)
             fits.append((score + tier_cost * cat.tier[g], g, k, mean, p95))
     fits.sort(key=lambda f: (f[0], cat.tier[f[1]]))
-    out, seen = [], set()
+    out: list[ColormapMatch] = []
+    seen: set = set()
     for _score, g, k, mean, p95 in fits:
         if len(out) >= top:
             break
