@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 import xarray as xr
@@ -51,7 +51,15 @@ from chromagrid.scale.colorscale import ColorScale, from_colorbar, from_colormap
 if TYPE_CHECKING:
     import pandas as pd
 
-    from chromagrid.tiles import TiledImage
+
+class SourceImage(Protocol):
+    """What provenance reads of an image: a :class:`RasterImage`, or a tiled one (:mod:`chromagrid.tiles`)."""
+
+    @property
+    def path(self) -> str | os.PathLike: ...
+
+    @property
+    def sha256(self) -> str: ...
 
 
 @dataclass
@@ -254,9 +262,7 @@ def config_sha256(config: Config) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def provenance(
-    config: Config, image: RasterImage | TiledImage, scale: ColorScale, box, found: Found | None = None
-) -> dict:
+def provenance(config: Config, image: SourceImage, scale: ColorScale, box, found: Found | None = None) -> dict:
     """Global attributes: CF basics, the source figure (name and SHA-256), the scale, the config (its paths
     relative to the config file, :func:`portable_config`), and what was found."""
     name = Path(image.path).name
