@@ -39,24 +39,12 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(p): p for p in PACKAGE_DIR.rglob("*.py")}
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
-
-
 def _imported(tree: ast.AST, name: str, is_package: bool) -> set[str]:
-    """The chromagrid modules a module's import statements name (outside ``if TYPE_CHECKING:``)."""
+    """The chromagrid modules a module's import statements name (``if TYPE_CHECKING:`` ones too: a circle
+    that only type checkers follow is still a circle for the reader)."""
     targets: set[str] = set()
-    skip = {
-        id(n)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and _is_type_checking(node)
-        for child in node.body
-        for n in ast.walk(child)
-    }
     base = name if is_package else name.rpartition(".")[0]
     for node in ast.walk(tree):
-        if id(node) in skip:
-            continue
         if isinstance(node, ast.Import):
             targets.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -8,44 +8,20 @@ the object's docstring, found under the module that defines it.
 from __future__ import annotations
 
 import importlib
+import sys
+from pathlib import Path
 
 import mkdocs_gen_files
 
 import chromagrid
 
-#: Subpackage -> page title, in the order data flows through the stages.
-SUBPACKAGES = {
-    "io": "io: images in, files out",
-    "scale": "scale: colour scales",
-    "decode": "decode: colour to value",
-    "heatmap": "heatmap: cell heat maps",
-    "find": "find: what the figure holds",
-    "geo": "geo: georeferencing",
-    "reduce": "reduce: points and checks",
-    "export": "export: NetCDF, GeoTIFF, points",
-}
+sys.path.insert(0, str(Path(__file__).parent))
+from api_names import SUBPACKAGES, documented_in_subpackages, where  # noqa: E402
 
 
 def entry(qualified: str) -> str:
     """A mkdocstrings block for one object."""
     return f"::: {qualified}\n    options:\n      heading_level: 2\n      show_root_full_path: false\n"
-
-
-def where(module: str, name: str) -> str:
-    """The dotted path of ``module.name`` under the module that defines it."""
-    obj = getattr(importlib.import_module(module), name)
-    home = getattr(obj, "__module__", module) or module
-    return f"{home}.{name}" if hasattr(importlib.import_module(home), name) else f"{module}.{name}"
-
-
-def documented_in_subpackages() -> dict[str, str]:
-    """Dotted path -> the subpackage page that documents it."""
-    pages = {}
-    for sub in SUBPACKAGES:
-        module = importlib.import_module(f"chromagrid.{sub}")
-        for name in module.__all__:
-            pages.setdefault(where(f"chromagrid.{sub}", name), sub)
-    return pages
 
 
 def top_level_page() -> str:

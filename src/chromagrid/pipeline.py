@@ -897,25 +897,21 @@ def digitize(
     >>> result.found.used["box"]  # doctest: +SKIP
     'found'
     """
-    scale = {
-        k: v
-        for k, v in dict(
-            cmap=cmap,
-            vmin=vmin,
-            vmax=vmax,
-            norm=norm,
-            boundaries=boundaries,
-            levels=levels,
-            extend=extend,
-            ncolors=ncolors,
-            colors=colors,
-            values=values,
-            colorbar_box=colorbar_box,
-            colorbar_range=colorbar_range,
-            colorbar_orientation=colorbar_orientation,
-        ).items()
-        if v is not None
-    }
+    scale = _given(
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        norm=norm,
+        boundaries=boundaries,
+        levels=levels,
+        extend=extend,
+        ncolors=ncolors,
+        colors=colors,
+        values=values,
+        colorbar_box=colorbar_box,
+        colorbar_range=colorbar_range,
+        colorbar_orientation=colorbar_orientation,
+    )
     data = {
         "input": str(image),
         "scale": scale,
@@ -924,21 +920,17 @@ def digitize(
         "panel": panel,
         "units": units,
         "title": title,
-        "georef": {
-            k: v
-            for k, v in dict(
-                extent=extent,
-                crs=crs,
-                axes=axes,
-                gcps=gcps,
-                gcps_file=gcps_file,
-                transform=transform,
-                target_crs=target_crs,
-                resolution=resolution,
-                resampling=resampling,
-            ).items()
-            if v is not None
-        },
+        "georef": _given(
+            extent=extent,
+            crs=crs,
+            axes=axes,
+            gcps=gcps,
+            gcps_file=gcps_file,
+            transform=transform,
+            target_crs=target_crs,
+            resolution=resolution,
+            resampling=resampling,
+        ),
         "export": export,
     }
     if max_distance is not None:
@@ -947,6 +939,11 @@ def digitize(
         data["image"] = {"max_pixels": max_pixels}
     data.update(reduce=reduce, points=points, report=report, figure=figure)
     return run({k: v for k, v in data.items() if v is not None}, write_config=write_config, source="digitize")
+
+
+def _given(**keywords: Any) -> dict[str, Any]:
+    """The keyword arguments that were given (not None): the config section they make."""
+    return {k: v for k, v in keywords.items() if v is not None}
 
 
 # --------------------------------------------------------------------------- cells (cell heat maps, native grids)
@@ -1260,23 +1257,19 @@ def cells(
     True
     """
 
-    scale = {
-        k: v
-        for k, v in dict(
-            cmap=cmap,
-            vmin=vmin,
-            vmax=vmax,
-            norm=norm,
-            boundaries=boundaries,
-            ncolors=ncolors,
-            colors=colors,
-            values=values,
-            colorbar_box=colorbar_box,
-            colorbar_range=colorbar_range,
-            colorbar_orientation=colorbar_orientation,
-        ).items()
-        if v is not None
-    }
+    scale = _given(
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        norm=norm,
+        boundaries=boundaries,
+        ncolors=ncolors,
+        colors=colors,
+        values=values,
+        colorbar_box=colorbar_box,
+        colorbar_range=colorbar_range,
+        colorbar_orientation=colorbar_orientation,
+    )
     data = {
         "input": str(image),
         "scale": scale,
