@@ -41,8 +41,13 @@ class Example:
     name: str
     title: str
     text: str
-    args: tuple[str, ...]  # after ``chromagrid``; ``{out}`` is the output folder
+    command: str  # after ``chromagrid``, as typed in a shell; ``{out}`` is the output folder
     output: str  # the output file the numbers are read from, inside ``{out}``
+
+    @property
+    def args(self) -> list[str]:
+        """The command's arguments."""
+        return shlex.split(self.command)
 
 
 GALLERY = (
@@ -51,7 +56,7 @@ GALLERY = (
         "A map from the image alone",
         "Nothing is given but the figure: the plot box, the colorbar, the colormap (viridis), the range "
         "(from the colorbar's tick labels, read by OCR) and the lon/lat axes are all found.",
-        ("decode", "examples/field.png", "-o", "{out}/field.nc"),
+        "decode examples/field.png -o '{out}/field.nc'",
         "field.nc",
     ),
     Example(
@@ -59,32 +64,8 @@ GALLERY = (
         "A log norm",
         "A field over four decades drawn with `LogNorm`; the colormap, norm and range are given, the "
         "extent makes the grid lon/lat.",
-        (
-            "decode",
-            "examples/log.png",
-            "--cmap",
-            "YlOrRd",
-            "--norm",
-            "log",
-            "--vmin",
-            "0.1",
-            "--vmax",
-            "1000",
-            "--box",
-            "80",
-            "40",
-            "620",
-            "460",
-            "--extent",
-            "-10",
-            "30",
-            "35",
-            "60",
-            "--crs",
-            "EPSG:4326",
-            "-o",
-            "{out}/log.nc",
-        ),
+        "decode examples/log.png --cmap YlOrRd --norm log --vmin 0.1 --vmax 1000 --box 80 40 620 460 "
+        "--extent -10 30 35 60 --crs EPSG:4326 -o '{out}/log.nc'",
         "log.nc",
     ),
     Example(
@@ -93,66 +74,16 @@ GALLERY = (
         "A `BoundaryNorm` figure: each pixel decodes to the centre of its class interval, and the "
         "interval bounds come with the grid. A class stands for every value in it, so the error against the "
         "true values is that of the class centres (the floor below): what the colours can tell is the class.",
-        (
-            "decode",
-            "examples/discrete.png",
-            "--cmap",
-            "RdBu_r",
-            "--norm",
-            "discrete",
-            "--boundaries",
-            "-3",
-            "-1",
-            "0",
-            "1",
-            "3",
-            "--box",
-            "80",
-            "40",
-            "620",
-            "460",
-            "--extent",
-            "-10",
-            "30",
-            "35",
-            "60",
-            "--crs",
-            "EPSG:4326",
-            "-o",
-            "{out}/discrete.nc",
-        ),
+        "decode examples/discrete.png --cmap RdBu_r --norm discrete --boundaries -3 -1 0 1 3 "
+        "--box 80 40 620 460 --extent -10 30 35 60 --crs EPSG:4326 -o '{out}/discrete.nc'",
         "discrete.nc",
     ),
     Example(
         "colorbar",
         "The scale read from the figure's own colorbar",
         "No colormap name: the colours are sampled from the horizontal colorbar strip, and its two end values are given.",
-        (
-            "decode",
-            "examples/colorbar.png",
-            "--colorbar-box",
-            "80",
-            "495",
-            "620",
-            "511",
-            "--colorbar-range",
-            "10",
-            "25",
-            "--box",
-            "80",
-            "40",
-            "620",
-            "460",
-            "--extent",
-            "-10",
-            "30",
-            "35",
-            "60",
-            "--crs",
-            "EPSG:4326",
-            "-o",
-            "{out}/colorbar.nc",
-        ),
+        "decode examples/colorbar.png --colorbar-box 80 495 620 511 --colorbar-range 10 25 "
+        "--box 80 40 620 460 --extent -10 30 35 60 --crs EPSG:4326 -o '{out}/colorbar.nc'",
         "colorbar.nc",
     ),
     Example(
@@ -161,7 +92,7 @@ GALLERY = (
         "matplotlib's annotated-heatmap recipe (numbers in the cells, white lines between them): the area "
         "and the 6 x 8 grid of cells are found, each cell gets one value, the printed numbers are read and "
         "compared with the colours.",
-        ("cells", "examples/heatmap.png", "--cmap", "YlGn", "--vmin", "0", "--vmax", "10", "-o", "{out}/heatmap.csv"),
+        "cells examples/heatmap.png --cmap YlGn --vmin 0 --vmax 10 -o '{out}/heatmap.csv'",
         "heatmap.csv",
     ),
 )
