@@ -83,12 +83,18 @@ def _engine() -> Any:
                 # to a quarter of its width: a row of x-axis labels became 2000 x 500; 0.35 s
                 # less on a 2 MP figure, bench/auto_speed.py). Recognition keeps its trained
                 # 48 x 320 input: padding short labels less (48 x 96) was 0.3 s faster but lost
-                # a tick on 6 of 41 colorbars of bench/ticks_check.py.
+                # a tick on 6 of 41 colorbars of bench/ticks_check.py. One thread per model run:
+                # callers read several regions at once from their own threads (the colorbar's and
+                # the axes' labels beside colormap identification, the tiles of an annotated heat
+                # map), and onnxruntime's own pool spins while it waits, taking the other core
+                # from them (figure-only decode of a 2 MP figure: 4.8 s CPU -> 3.6 s, wall -30 %).
                 _ENGINE = RapidOCR(
                     print_verbose=False,
                     det_limit_type="max",
                     det_limit_side_len=2000,
                     width_height_ratio=-1,
+                    intra_op_num_threads=1,
+                    inter_op_num_threads=1,
                 )
     return _ENGINE
 

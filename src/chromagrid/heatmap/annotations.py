@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -410,20 +411,25 @@ def _ocr_cells(
     rgb: np.ndarray, boxes: np.ndarray, cells: set[tuple[int, int]] | None, scale: float, limit: int
 ) -> dict[tuple[int, int], tuple[str, float]]:
     """Read the tiles holding ``cells`` (all when None) and assign the lines to those cells."""
-    out: dict[tuple[int, int], tuple[str, float]] = {}
+    tiles = []
     for r0, r1, c0, c1 in plan_tiles(boxes, scale, limit):
         wanted = [(r, c) for r in range(r0, r1) for c in range(c0, c1) if cells is None or (r, c) in cells]
-        if not wanted:
-            continue
-        sub = boxes[r0:r1, c0:c1]
-        rows = [r for r, _ in wanted]
-        cols = [c for _, c in wanted]
-        box = _tile_box(boxes, min(rows), max(rows) + 1, min(cols), max(cols) + 1)
+        if wanted:
+            rows, cols = [r for r, _ in wanted], [c for _, c in wanted]
+            tiles.append(((r0, c0), _tile_box(boxes, min(rows), max(rows) + 1, min(cols), max(cols) + 1), (r1, c1)))
+
+    def read(box: tuple[int, int, int, int]) -> list[TextBox]:
         try:
-            lines = read_text(rgb, box=box, scale=scale)
+            return read_text(rgb, box=box, scale=scale)
         except ValueError:
-            continue
-        for (r, c), reading in _assign(lines, sub).items():
+            return []
+
+    # the OCR model runs on one thread per call (chromagrid.find.ocr): two tiles at once use both cores
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        readings = list(pool.map(read, [box for _, box, _ in tiles]))
+    out: dict[tuple[int, int], tuple[str, float]] = {}
+    for ((r0, c0), _, (r1, c1)), lines in zip(tiles, readings):
+        for (r, c), reading in _assign(lines, boxes[r0:r1, c0:c1]).items():
             cell = (r + r0, c + c0)
             if cells is None or cell in cells:
                 out[cell] = reading
